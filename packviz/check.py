@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def check_answer(answer: Any, expected: Any, *, name: str = "your answer") -> bool:
+def check_answer(answer: Any, expected: Any, *, name: str = "your answer") -> None:
     """Print whether `answer` equals `expected`; an unanswered (None) exercise just says so.
 
     A wrong answer raises AssertionError with both values, so the reader sees what the
@@ -13,12 +13,11 @@ def check_answer(answer: Any, expected: Any, *, name: str = "your answer") -> bo
     """
     if answer is None:
         print(f"Fill in {name} above, then run this cell again.")
-        return False
+        return
     got = _plain(answer)
     want = _plain(expected)
     assert got == want, f"Not quite: {name} is {got!r}, but the code gives {want!r}."
     print(f"Correct: {want!r}")
-    return True
 
 
 def _plain(value: Any) -> Any:
