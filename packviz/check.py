@@ -1,4 +1,4 @@
-"""Checks for "predict the output" exercises: the reader fills in an answer, a cell checks it."""
+"""Checks for "predict the output" exercises: the reader answers, a cell checks it."""
 
 from __future__ import annotations
 

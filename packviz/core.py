@@ -69,7 +69,9 @@ def check_lengths(
             "(drop empty sequences before padding; torch rejects them too)"
         )
     if max_count is not None and len(out) > max_count:
-        raise ValueError(f"{len(out)} sequences given; at most {max_count} are allowed here")
+        raise ValueError(
+            f"{len(out)} sequences given; at most {max_count} are allowed here"
+        )
     if total_length is not None and max(out) > total_length:
         i = out.index(max(out))
         raise ValueError(
@@ -173,7 +175,7 @@ def waste(lengths: Sequence[int], total_length: int | None = None) -> WasteStats
 def skewed_lengths(
     batch_size: int, max_length: int, skew: float, *, seed: int = 0
 ) -> list[int]:
-    """Draw `batch_size` lengths in 1..max_length; skew 0 = all long, larger = longer tail."""
+    """Draw lengths in 1..max_length; skew 0 = all equal, larger = longer tail."""
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if not isinstance(max_length, int) or max_length < 1:

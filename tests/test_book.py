@@ -29,12 +29,14 @@ def toc_files():
 
 def code_cells(path):
     nb = json.loads(path.read_text())
-    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    return [c for c in nb["cells"]
+            if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
 def markdown(path):
     nb = json.loads(path.read_text())
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    return "\n".join("".join(c["source"]) for c in cells)
 
 
 def test_there_are_chapters():
@@ -82,7 +84,8 @@ def test_no_stored_output_is_an_unexpected_error(nb):
                 assert "raises-exception" in tags, (
                     f"{nb.name}: a cell not tagged raises-exception stored an error")
             if out["output_type"] == "stream" and out["name"] == "stderr":
-                pytest.fail(f"{nb.name}: stderr output stored: {''.join(out['text'])[:200]}")
+                text = "".join(out["text"])[:200]
+                pytest.fail(f"{nb.name}: stderr output stored: {text}")
 
 
 # --- the built book ----------------------------------------------------------------
