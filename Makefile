@@ -13,7 +13,7 @@ JB := $(BIN)/jupyter-book
 JB_FLAGS ?= --all --warningiserror --keep-going
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup setup-test assets browser book book-fast test test-fast lint \
+.PHONY: help setup setup-test assets browser book book-student lab test test-fast lint \
         timings bench bench-quick figures clean
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make bench       run the full packing benchmark; bench-quick: 2-minute version"
 	@echo "make figures     redraw figures/ from code"
 	@echo "make lint        ruff over Python files and notebooks"
+	@echo "make lab         JupyterLab on the chapters"
 
 # --- setup ------------------------------------------------------------------
 $(VENV)/.book-installed: requirements.txt pyproject.toml
@@ -65,6 +66,10 @@ book: setup assets
 book-student: setup assets
 	$(PY) scripts/student_edition.py
 
+# JupyterLab on the chapters, with the book's pinned environment.
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=chapters
+
 # --- tests ------------------------------------------------------------------
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
@@ -78,7 +83,7 @@ test: setup-test book lint
 # Without rebuilding the book (for quick iterations on tests).
 test-fast: setup-test lint
 	$(BIN)/pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-current-env -q -m "not browser"
+	  --nbval-current-env -q -m "not browser and not book"
 
 # --- measurements (scripts, not timed tests) --------------------------------
 timings: setup assets
