@@ -3,20 +3,27 @@
 Every test gets a `page` whose requests are confined to the local server: any request
 for another host is aborted and recorded in `page.outside_requests`, and console
 errors (except the theme's known THEBE_JS_URL noise) go to `page.console_errors`.
+
+BOOK_HTML (an environment variable) points the fixtures at another built book, e.g. a
+scratch build: `BOOK_HTML=/tmp/b/_build/html pytest tests/browser`. A test that takes a
+`book_page` argument runs once for every HTML page of the book (see `book_pages`).
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
+import os
 import pathlib
+import re
 import threading
 from urllib.parse import urlparse
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
+HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,12 +36,38 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 KNOWN_NOISE = ("THEBE_JS_URL",)
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+def book_pages() -> list[str]:
+    """Every HTML page of the built book, relative to its root.
+
+    Left out: files under `_static/`, `_sources/` and other `_` folders (not pages), and
+    redirect stubs (JB's index.html is a meta refresh to the root page).
+    """
+    pages = []
+    for path in sorted(HTML.rglob("*.html")):
+        rel = path.relative_to(HTML)
+        if any(part.startswith("_") for part in rel.parts[:-1]):
+            continue
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000].lower()
+        if 'http-equiv="refresh"' in head:
+            continue
+        pages.append(rel.as_posix())
+    return pages
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize `book_page` with every page of the built book."""
+    if "book_page" in metafunc.fixturenames:
+        pages = book_pages() or ["index.html"]  # not built: book_url fails clearly
+        metafunc.parametrize("book_page", pages)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -100,3 +133,126 @@ class _PageError:
 
     def __init__(self, text: str):
         self.text = text
+
+
+_WIDGET_STATE = re.compile(
+    r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S
+)
+_WIDGET_VIEW = re.compile(
+    r'<script type="application/vnd.jupyter.widget-view\+json">(.*?)</script>', re.S
+)
+
+
+def expected_packviz_widgets(book_page: str) -> int:
+    """How many packviz widgets the page shows (views of a model classed packviz-widget)."""
+    html = (HTML / book_page).read_text(encoding="utf-8")
+    state = _WIDGET_STATE.search(html)
+    if not state:
+        return 0
+    models = json.loads(state.group(1))["state"]
+    count = 0
+    for view in _WIDGET_VIEW.findall(html):
+        model = models.get(json.loads(view)["model_id"], {})
+        count += "packviz-widget" in model.get("state", {}).get("_dom_classes", [])
+    return count
+
+
+def open_book_page(page, book_url: str, book_page: str, mode: str = "light"):
+    """Open one page of the book in the theme's light or dark mode and wait for it.
+
+    Waits until every packviz widget of the page has rendered (`[data-packviz]`).
+    """
+    assert mode in ("light", "dark")
+    page.context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}');localStorage.setItem('theme', '{mode}');"
+    )
+    page.emulate_media(color_scheme=mode)
+    page.goto(f"{book_url}/{book_page}", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    widgets = expected_packviz_widgets(book_page)
+    if widgets:
+        page.wait_for_function(
+            f"document.querySelectorAll('[data-packviz]').length >= {widgets}",
+            timeout=20_000,
+        )
+        # Widgets may draw only once on screen: show each, then let the page settle.
+        for widget in page.query_selector_all("[data-packviz]"):
+            widget.scroll_into_view_if_needed()
+        wait_until_settled(page)
+        page.evaluate("window.scrollTo(0, 0)")
+    theme = page.evaluate("document.documentElement.dataset.theme")
+    assert theme == mode, f"{book_page}: asked for {mode} mode, the page shows {theme!r}"
+    return page
+
+
+def wait_until_settled(page, quiet_ms: int = 400, limit_ms: int = 8000) -> None:
+    """Wait until the DOM has not changed for `quiet_ms` (at most `limit_ms`)."""
+    page.evaluate(
+        """([quiet, limit]) => new Promise((resolve) => {
+          const start = performance.now();
+          let last = start;
+          const seen = new MutationObserver(() => { last = performance.now(); });
+          seen.observe(document.body,
+                       {subtree: true, childList: true, attributes: true});
+          const tick = () => {
+            const now = performance.now();
+            if (now - last >= quiet || now - start >= limit) {
+              seen.disconnect();
+              resolve();
+            } else {
+              setTimeout(tick, 50);
+            }
+          };
+          setTimeout(tick, 50);
+        })""",
+        [quiet_ms, limit_ms],
+    )
+
+
+def expand_all(page) -> None:
+    """Open every collapsed block (solutions, hidden inputs) so checks see its content."""
+    page.evaluate(
+        """() => {
+          document.querySelectorAll('details').forEach((d) => { d.open = true; });
+          document.querySelectorAll('.toggle-button-hidden').forEach((b) => b.click());
+        }"""
+    )
+    page.wait_for_timeout(300)  # togglebutton animates the reveal
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """A function that runs axe-core (from node_modules) on a page.
+
+    `axe(page, context=None, options=None)`: `context` and `options` go to axe.run as
+    they are (axe-core doc/API.md); it returns {"violations": [...], "incomplete": [...]}.
+    """
+    if not AXE_JS.exists():
+        pytest.fail("axe-core is missing: run `make setup-test` (npm ci)")
+    source = AXE_JS.read_text(encoding="utf-8")
+
+    def run(page, context=None, options=None):
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=source)
+        return page.evaluate(
+            "async ([context, options]) => {"
+            "  const r = await axe.run(context || document, options || {});"
+            "  return {violations: r.violations, incomplete: r.incomplete};"
+            "}",
+            [context, options],
+        )
+
+    return run
+
+
+def describe_axe(results: list[dict], limit: int = 6) -> str:
+    """Readable summary of axe results: rule, impact, help and the first few nodes."""
+    lines = []
+    for rule in results:
+        lines.append(f"- {rule['id']} ({rule['impact']}): {rule['help']}")
+        for node in rule["nodes"][:limit]:
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"    {node['target']}: {summary[:300]}")
+        if len(rule["nodes"]) > limit:
+            lines.append(f"    ... and {len(rule['nodes']) - limit} more")
+    return "\n".join(lines)

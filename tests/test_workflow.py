@@ -1,0 +1,60 @@
+"""The GitHub Actions workflow tests with `make test` and publishes _build/html to Pages."""
+
+from __future__ import annotations
+
+import pathlib
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WORKFLOW = yaml.safe_load(
+    (ROOT / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8")
+)
+ON_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+
+
+def _steps(job: str) -> list[dict]:
+    return WORKFLOW["jobs"][job]["steps"]
+
+
+def _uses(job: str, action: str) -> list[dict]:
+    return [s for s in _steps(job) if s.get("uses", "").split("@")[0] == action]
+
+
+def test_runs_on_push_and_pull_request():
+    triggers = WORKFLOW[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"]["branches"] == ["main"]
+    assert "pull_request" in triggers
+
+
+def test_test_job_runs_make_test_with_python_311_node_20_and_ci():
+    job = WORKFLOW["jobs"]["test"]
+    assert job["runs-on"].startswith("ubuntu")
+    assert job["env"]["CI"] == "true"
+    assert _uses("test", "actions/setup-python")[0]["with"]["python-version"] == "3.11"
+    assert _uses("test", "actions/setup-node")[0]["with"]["node-version"] == "20"
+    runs = [s["run"].strip() for s in _steps("test") if "run" in s]
+    assert "make test" in runs
+
+
+def test_builds_and_tests_only_through_the_makefile():
+    for job in WORKFLOW["jobs"]:
+        for step in _steps(job):
+            command = step.get("run", "")
+            for tool in ("pytest", "jupyter-book", "sphinx-build", "pip ", "npm "):
+                assert tool not in command, f"{job}: call make, not {tool.strip()}"
+
+
+def test_uploads_build_html_on_main_and_deploys_it_to_pages():
+    (upload,) = _uses("test", "actions/upload-pages-artifact")
+    assert upload["with"]["path"] == "_build/html"
+    assert upload["if"] == ON_MAIN
+    steps = _steps("test")
+    assert steps.index(upload) > next(
+        i for i, s in enumerate(steps) if s.get("run", "").strip() == "make test"
+    )
+    deploy = WORKFLOW["jobs"]["deploy"]
+    assert deploy["needs"] == "test" and deploy["if"] == ON_MAIN
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert _uses("deploy", "actions/deploy-pages")
