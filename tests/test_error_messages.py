@@ -1,0 +1,254 @@
+"""Chapter 6 quotes torch's own error messages; these tests fail when torch rewords one.
+
+Each pitfall is triggered again here and its message compared word for word with the
+text the chapter teaches. Two more tests check that the committed chapter (its table
+and its raising cells) shows exactly these messages.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import warnings
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+
+CHAPTER = pathlib.Path(__file__).parent.parent / "chapters/06_when_packing_goes_wrong.ipynb"
+
+RECORDED_ON_GPU = (
+    "'lengths' argument should be a 1D CPU int64 tensor, but got 1D cuda:0 Long tensor"
+)
+
+# Dynamo's messages as the chapter shows them: installation paths shortened and the
+# user-code stack (which names this machine's files) cut off.
+COMPILE_PACKING = """\
+Attempted to call function marked as skipped
+  Explanation: Dynamo developers have intentionally marked that the function \
+`pack_padded_sequence` in file `.../site-packages/torch/nn/utils/rnn.py` should not be \
+traced.
+  Hint: Avoid calling the function `pack_padded_sequence`.
+  Hint: Apply `@torch._dynamo.dont_skip_tracing` to the function `pack_padded_sequence` \
+to force tracing into the function. More graph breaks may occur as a result of \
+attempting to trace into the function.
+  Hint: Please file an issue to PyTorch.
+
+  Developer debug context: module: torch.nn.utils.rnn, qualname: pack_padded_sequence, \
+skip reason: file matches MOD_SKIPLIST (.../site-packages/torch/nn)
+
+ For more details about this graph break, please visit: \
+https://meta-pytorch.github.io/compile-graph-break-site/gb/gb0007.html"""
+
+COMPILE_LSTM = """\
+Attempted to wrap RNN, GRU, or LSTM
+  Explanation: Dynamo does not support RNN, GRU, or LSTM.
+  Hint: Set torch._dynamo.config.allow_rnn=True to enable experimental support for RNN, \
+GRU, and LSTM in Dynamo
+  Hint: It may be possible to write Dynamo tracing rules for this code. Please report \
+an issue to PyTorch if you encounter this graph break often and it is causing \
+performance issues.
+
+  Developer debug context: LSTM(2, 3, batch_first=True)
+
+ For more details about this graph break, please visit: \
+https://meta-pytorch.github.io/compile-graph-break-site/gb/gb0014.html"""
+
+EXPECTED = {  # pitfall: (exception type, the whole message)
+    "zero-length": (
+        "RuntimeError",
+        "Length of all samples has to be greater than 0, but found an element in "
+        "'lengths' that is <= 0",
+    ),
+    "unsorted": (
+        "RuntimeError",
+        "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+        "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
+        "pack_sequence to sidestep this requirement if you do not need ONNX "
+        "exportability.",
+    ),
+    "lengths-on-meta": (
+        "RuntimeError",
+        "'lengths' argument should be a 1D CPU int64 tensor, but got 1D meta Long tensor",
+    ),
+    "layout": (
+        "RuntimeError",
+        "Expected `len(lengths)` to be equal to batch_size, but got 3 (batch_size=5)",
+    ),
+    "total-length": (
+        "ValueError",
+        "Expected total_length to be at least the length of the longest sequence in "
+        "input, but got total_length=4 and max sequence length being 5",
+    ),
+    "too-long-lstm": (
+        "RuntimeError",
+        "start (10) + length (1) exceeds dimension size (10).",
+    ),
+    "too-long-unpack": (
+        "RuntimeError",
+        "shape '[4, 1, 2]' is invalid for input of size 4",
+    ),
+    "embedding": (
+        "TypeError",
+        "embedding(): argument 'indices' (position 2) must be Tensor, not PackedSequence",
+    ),
+    "linear": (
+        "TypeError",
+        "linear(): argument 'input' (position 1) must be Tensor, not PackedSequence",
+    ),
+    "jit-trace-list": (
+        "UserWarning",
+        "pack_padded_sequence has been called with a Python list of sequence lengths. "
+        "The tracer cannot track the data flow of Python values, and it will treat them "
+        "as constants, likely rendering the trace incorrect for any other combination "
+        "of lengths.",
+    ),
+    "compile-packing": ("Unsupported", COMPILE_PACKING),
+    "compile-lstm": ("Unsupported", COMPILE_LSTM),
+    "export": (
+        "TypeError",
+        "zeros(): argument 'size' failed to unpack the object at pos 2 with error "
+        '"type must be tuple of ints,but got FakeTensor"',
+    ),
+}
+
+
+class PackedEncoder(nn.Module):
+    """The chapter's encoder: pack, run an LSTM, return each last real state."""
+
+    def __init__(self, F: int = 2, H: int = 3):
+        super().__init__()
+        self.rnn = nn.LSTM(F, H, batch_first=True)
+
+    def forward(self, padded, lengths):
+        packed = pack_padded_sequence(padded, lengths, batch_first=True,
+                                      enforce_sorted=False)
+        _, (h_n, _) = self.rnn(packed)
+        return h_n[-1]
+
+
+class PaddedEncoder(PackedEncoder):
+    """The chapter's padded encoder: LSTM over the pads, gather at lengths - 1."""
+
+    def forward(self, padded, lengths):
+        out, _ = self.rnn(padded)
+        return out[torch.arange(out.shape[0]), lengths - 1]
+
+
+def without_local_paths(text: str) -> str:
+    """Shorten a message the way the chapter does (see its compile section)."""
+    text = text.split("\nfrom user code:")[0].rstrip()
+    return re.sub(r"/\S*?/(site|dist)-packages/", ".../site-packages/", text)
+
+
+def batch():
+    torch.manual_seed(0)
+    lengths = torch.tensor([5, 3, 2])
+    padded = pad_sequence([torch.randn(int(n), 2) for n in lengths], batch_first=True)
+    return padded, lengths
+
+
+def trigger(pitfall: str) -> None:
+    """Make the mistake the chapter's section on `pitfall` makes."""
+    padded, lengths = batch()
+    too_long = pack_padded_sequence(padded, torch.tensor([7, 3, 2]), batch_first=True)
+    if pitfall == "zero-length":
+        pack_padded_sequence(padded, torch.tensor([5, 0, 2]), batch_first=True,
+                             enforce_sorted=False)
+    elif pitfall == "unsorted":
+        pack_padded_sequence(padded, torch.tensor([3, 5, 2]), batch_first=True)
+    elif pitfall == "lengths-on-meta":
+        pack_padded_sequence(padded, lengths.to("meta"), batch_first=True)
+    elif pitfall == "layout":
+        pack_padded_sequence(padded, lengths)
+    elif pitfall == "total-length":
+        packed = pack_padded_sequence(padded, lengths, batch_first=True)
+        pad_packed_sequence(packed, batch_first=True, total_length=4)
+    elif pitfall == "too-long-lstm":
+        nn.LSTM(2, 3, batch_first=True)(too_long)
+    elif pitfall == "too-long-unpack":
+        pad_packed_sequence(too_long, batch_first=True)
+    elif pitfall == "embedding":
+        ids = torch.randint(1, 10, (3, 5))
+        nn.Embedding(10, 4)(pack_padded_sequence(ids, lengths, batch_first=True))
+    elif pitfall == "linear":
+        nn.Linear(2, 4)(pack_padded_sequence(padded, lengths, batch_first=True))
+    elif pitfall == "jit-trace-list":
+        encoder = PackedEncoder().eval()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            warnings.filterwarnings("error", message="pack_padded_sequence has been")
+            torch.jit.trace(lambda p, n: encoder(p, n.tolist()), (padded, lengths))
+    elif pitfall == "compile-packing":
+        torch.compile(PackedEncoder(), fullgraph=True, backend="eager")(padded, lengths)
+    elif pitfall == "compile-lstm":
+        torch.compile(PaddedEncoder(), fullgraph=True, backend="eager")(padded, lengths)
+    elif pitfall == "export":
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The tensor attributes self.rnn")
+            torch.export.export(PackedEncoder(), (padded, lengths))
+    else:
+        raise KeyError(pitfall)
+
+
+@pytest.mark.parametrize("pitfall", list(EXPECTED))
+def test_torch_still_words_the_message_as_the_chapter_quotes_it(pitfall):
+    name, message = EXPECTED[pitfall]
+    with pytest.raises(Exception) as info:
+        trigger(pitfall)
+    assert type(info.value).__name__ == name
+    assert without_local_paths(str(info.value)) == message
+
+
+def test_lengths_longer_than_the_tensor_pack_without_error():
+    padded, _ = batch()
+    packed = pack_padded_sequence(padded, torch.tensor([7, 3, 2]), batch_first=True)
+    assert int(packed.batch_sizes.sum()) == 12 and packed.data.shape[0] == 10
+
+
+def test_left_padded_batch_packs_without_error_but_takes_pads():
+    padded, lengths = batch()
+    sequences = [padded[b, :n] for b, n in enumerate(lengths)]
+    left = pad_sequence(sequences, batch_first=True, padding_side="left")
+    packed = pack_padded_sequence(left, lengths, batch_first=True)
+    assert int(packed.data.eq(0).all(dim=1).sum()) == 4
+
+
+def test_gpu_message_is_the_meta_message_with_the_device_renamed():
+    meta = EXPECTED["lengths-on-meta"][1]
+    assert meta.replace("1D meta", "1D cuda:0") == RECORDED_ON_GPU
+
+
+def _chapter():
+    return json.loads(CHAPTER.read_text())
+
+
+def test_chapter_table_lists_each_message_with_its_exception():
+    tables = [
+        "".join(out["data"]["text/markdown"])
+        for cell in _chapter()["cells"]
+        for out in cell.get("outputs", [])
+        if "text/markdown" in out.get("data", {})
+    ]
+    assert len(tables) == 1, "chapter 6 should render exactly one table of messages"
+    table = tables[0]
+    for name, message in list(EXPECTED.values()) + [("RuntimeError", RECORDED_ON_GPU)]:
+        first_line = message.splitlines()[0].replace("|", "\\|")
+        assert f"| `{name}` | `` {first_line} `` |" in table, first_line
+
+
+def test_chapter_raising_cells_show_each_message_in_full():
+    shown = {
+        (out["ename"], out["evalue"])
+        for cell in _chapter()["cells"]
+        if "raises-exception" in cell["metadata"].get("tags", [])
+        for out in cell.get("outputs", [])
+        if out["output_type"] == "error"
+    }
+    # Every pitfall the chapter raises on the page, except nn.Linear, which the
+    # chapter quotes in prose next to nn.Embedding.
+    for pitfall, expected in EXPECTED.items():
+        if pitfall != "linear":
+            assert expected in shown, pitfall
