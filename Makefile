@@ -14,13 +14,14 @@ JB_FLAGS ?= --all --warningiserror --keep-going
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup setup-test assets browser book book-student lab test test-fast lint \
-        timings bench bench-quick figures clean
+        timings bench bench-quick widget-bench figures clean
 
 help:
 	@echo "make book        build the HTML book into _build/html (sets everything up)"
 	@echo "make test        run every test (sets everything up, builds the book)"
 	@echo "make timings     report per-notebook execution and book build seconds"
 	@echo "make bench       run the full packing benchmark; bench-quick: 2-minute version"
+	@echo "make widget-bench  widget latency, first render and page weight (browser)"
 	@echo "make figures     redraw figures/ from code"
 	@echo "make lint        ruff over Python files and notebooks"
 	@echo "make lab         JupyterLab on the chapters"
@@ -94,6 +95,10 @@ bench: setup
 
 bench-quick: setup
 	$(PY) benchmarks/run.py --quick
+
+# Slider-to-redraw latency, first render and page weight of the widget pages (Chromium).
+widget-bench: setup-test book
+	$(PY) benchmarks/widget_latency.py
 
 figures: setup
 	$(PY) figures/make_figures.py

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -88,6 +89,9 @@ def check_lengths(
     return out
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
 def parse_lengths(text: str, *, max_count: int = 8, max_length: int = 12) -> list[int]:
     """Read lengths typed as text ('5, 2, 7'); raise ValueError with a readable reason."""
     if not isinstance(text, str):
@@ -99,7 +103,9 @@ def parse_lengths(text: str, *, max_count: int = 8, max_length: int = 12) -> lis
     for p in parts:
         if p == "":
             raise ValueError("an entry is empty: separate lengths with single commas")
-        if not p.lstrip("+-").isdigit():
+        # ASCII digits with at most one sign: str.isdigit() would also accept '²' and
+        # '+-5', which int() then rejects with a cryptic message.
+        if not _WHOLE_NUMBER.fullmatch(p):
             raise ValueError(f"'{p}' is not a whole number")
         values.append(int(p))
     values = check_lengths(values, max_count=max_count)
