@@ -79,7 +79,7 @@ lint: $(VENV)/.test-installed
 # checks and browser tests against the freshly built book.
 test: setup-test book lint
 	$(BIN)/pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-current-env -q -p no:randomly
+	  --nbval-current-env -q
 
 # Without rebuilding the book (for quick iterations on tests).
 test-fast: setup-test lint

@@ -152,13 +152,13 @@ def book_url(request, target):
 
 
 def chapter_url(kind: str) -> str:
-    """The chapter page showing `kind`; skip if it does not show that widget yet."""
+    """The chapter page that teaches with the `kind` widget (it must show it)."""
     path = CHAPTER_PAGES[kind]
     html = HTML / path
     if not html.exists():
-        pytest.skip(f"{path} is not built")
+        pytest.fail(f"{path} is not built: run `make book` first (make test does it)")
     if f"packviz.widgets.{VIEW_CLASS[kind]}" not in html.read_text(encoding="utf-8"):
-        pytest.skip(f"{path} shows no {kind} widget yet")
+        pytest.fail(f"{path} should show the {kind} widget, and does not")
     return path
 
 
