@@ -145,6 +145,10 @@ def student_config(source: pathlib.Path) -> dict:
     config = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
     sphinx = config.setdefault("sphinx", {})
     sphinx.setdefault("config", {})["hide_solutions"] = True
+    # Jupyter Book resolves these against the config file's folder, a temp dir here.
+    local = sphinx.get("local_extensions") or {}
+    for name, path in local.items():
+        local[name] = str((source / path).resolve())
     extensions = sphinx.setdefault("extra_extensions", [])
     if EXTENSION not in extensions:
         extensions.append(EXTENSION)

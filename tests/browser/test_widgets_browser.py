@@ -95,6 +95,9 @@ def fixture_book_html(tmp_path_factory):
     sphinx["html_extra_path"] = [str(ROOT / p) for p in sphinx["html_extra_path"]]
     if "templates_path" in sphinx:
         sphinx["templates_path"] = [str(ROOT / p) for p in sphinx["templates_path"]]
+    local = config["sphinx"].get("local_extensions") or {}
+    for name, path in local.items():  # resolved against the config file's folder
+        local[name] = str(ROOT / path)
     (book / "_config.yml").write_text(
         yaml.safe_dump(config, sort_keys=False), encoding="utf-8"
     )
