@@ -25,17 +25,15 @@ import functools
 import http.server
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 
-import nbformat
-import yaml
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT / "scripts"))
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from widget_book import build_widget_book  # noqa: E402
 
 CELLS = [
     "from packviz.widgets import (mask_explorer, packing_explorer, state_explorer,\n"
@@ -109,30 +107,7 @@ async ([kind, sliderName, lengths, n]) => {
 
 def build_book(tmp: pathlib.Path) -> pathlib.Path:
     """A one-page book with the four widgets (the real _config.yml), built with JB."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    sphinx = config["sphinx"]["config"]
-    sphinx["html_extra_path"] = [str(ROOT / p) for p in sphinx["html_extra_path"]]
-    if "templates_path" in sphinx:
-        sphinx["templates_path"] = [str(ROOT / p) for p in sphinx["templates_path"]]
-    (tmp / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (tmp / "_toc.yml").write_text(
-        "format: jb-book\nroot: index\nchapters:\n  - file: widgets\n"
-    )
-    (tmp / "index.md").write_text("# Widget benchmark\n")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_markdown_cell("# Widgets\n\nSome math: $B \\times T$.")]
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nbformat.write(nb, tmp / "widgets.ipynb")
-    jb = ROOT / ".venv" / "bin" / "jupyter-book"
-    subprocess.run(
-        [str(jb), "build", str(tmp), "--all", "-q"], check=True, capture_output=True
-    )
-    return tmp / "_build" / "html"
+    return build_widget_book(tmp, CELLS, "Widget benchmark")
 
 
 def serve(directory: pathlib.Path) -> tuple[http.server.ThreadingHTTPServer, str]:

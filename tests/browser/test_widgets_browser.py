@@ -36,7 +36,6 @@ import threading
 import nbformat
 import pytest
 import torch
-import yaml
 from playwright.sync_api import expect
 from torch.nn.utils.rnn import pack_padded_sequence
 
@@ -67,6 +66,8 @@ FIXTURE_CELLS = [
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
 ASSETS = ROOT / "_widget_assets" / "_static" / "packviz-assets"
+sys.path.insert(0, str(ROOT / "scripts"))
+from widget_book import build_widget_book  # noqa: E402
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -90,41 +91,7 @@ def fixture_book_html(tmp_path_factory):
     if not (ASSETS / "require.js").exists():
         pytest.fail("the widget assets are not built: run `make assets`")
     book = tmp_path_factory.mktemp("widget_book")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    sphinx = config["sphinx"]["config"]
-    sphinx["html_extra_path"] = [str(ROOT / p) for p in sphinx["html_extra_path"]]
-    if "templates_path" in sphinx:
-        sphinx["templates_path"] = [str(ROOT / p) for p in sphinx["templates_path"]]
-    local = config["sphinx"].get("local_extensions") or {}
-    for name, path in local.items():  # resolved against the config file's folder
-        local[name] = str(ROOT / path)
-    (book / "_config.yml").write_text(
-        yaml.safe_dump(config, sort_keys=False), encoding="utf-8"
-    )
-    (book / "_toc.yml").write_text(
-        "format: jb-book\nroot: index\nchapters:\n  - file: widgets\n", encoding="utf-8"
-    )
-    (book / "index.md").write_text("# Widget test book\n", encoding="utf-8")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_markdown_cell("# Widgets\n\nMath on the page: $T - 1$.")]
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in FIXTURE_CELLS]
-    nbformat.write(nb, book / "widgets.ipynb")
-    jb = ROOT / ".venv" / "bin" / "jupyter-book"
-    jb = jb if jb.exists() else "jupyter-book"
-    result = subprocess.run(
-        [str(jb), "build", str(book), "--all", "--warningiserror", "--keep-going"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    return book / "_build" / "html"
+    return build_widget_book(book, FIXTURE_CELLS, "Widget test book")
 
 
 @pytest.fixture(scope="session")
