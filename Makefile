@@ -11,6 +11,9 @@ PIP := $(BIN)/pip --disable-pip-version-check
 JB := $(BIN)/jupyter-book
 # Sphinx warnings are errors; --keep-going lists all of them before failing.
 JB_FLAGS ?= --all --warningiserror --keep-going
+# pip itself is pinned too: the one venv ships with may be old (23.x rejects some
+# `name @ git+file://` requirements that the Colab setup cell uses).
+PIP_VERSION := 26.3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup setup-test assets browser book book-student lab test test-fast lint \
@@ -29,6 +32,7 @@ help:
 # --- setup ------------------------------------------------------------------
 $(VENV)/.book-installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet pip==$(PIP_VERSION)
 	$(PIP) install --quiet -r requirements.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@

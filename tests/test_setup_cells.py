@@ -253,7 +253,11 @@ def test_chapter_runs_in_simulated_colab(tmp_path):
         resources={"metadata": {"path": str(chapter.parent)}},
     )
     client.km = client.kernel_manager_class(kernel_name="colabsim", kernel_spec_manager=ksm)
-    client.execute(env=env)  # raises CellExecutionError if any cell fails
+    try:
+        client.execute(env=env)
+    except Exception as err:  # show what the setup cell (pip) printed, then fail
+        printed = "".join(o.get("text", "") for o in setup.get("outputs", []))
+        pytest.fail(f"the chapter failed after the setup cell printed:\n{printed}\n{err}")
 
     setup_text = json.dumps(setup.outputs)
     assert "error" not in setup_text.lower(), f"setup cell output: {setup_text[:2000]}"
