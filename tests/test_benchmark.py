@@ -1,0 +1,201 @@
+"""The packing benchmark's core on tiny settings: columns, work counts, ideal_speedup,
+correctness flags and the recommendation rule. No timing is asserted."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import pathlib
+import sys
+from collections import defaultdict
+
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import packbench  # noqa: E402
+import run as bench_run  # noqa: E402
+
+STORED = ROOT / "benchmarks" / "results" / "full.csv"
+
+
+def tiny(layer: str = "LSTM", bidirectional: bool = False,
+         distribution: str = "skewed") -> packbench.Setting:
+    return packbench.Setting(layer=layer, bidirectional=bidirectional,
+                             distribution=distribution, size="tiny", batch_size=4,
+                             hidden_size=3, n_sequences=16, max_length=12)
+
+
+def run_tiny(setting: packbench.Setting) -> list[dict[str, str]]:
+    return packbench.run_setting(setting, budget_s=0.0, min_repeats=2)
+
+
+@pytest.fixture(scope="module")
+def lstm_rows() -> dict[bool, list[dict[str, str]]]:
+    return {bi: run_tiny(tiny(bidirectional=bi, distribution="uniform"))
+            for bi in (False, True)}
+
+
+def test_work_counts_for_the_eight_lengths_of_the_sources():
+    lengths = [4, 6, 8, 5, 4, 3, 7, 8]  # 45 real steps of 64
+    batches = [[0, 1, 4, 5], [2, 3, 6, 7]]  # batch maxima 6 and 8
+    assert packbench.work("padded_global", lengths, batches) == packbench.Work(64, 16, 2)
+    assert packbench.work("padded_batch", lengths, batches) == packbench.Work(56, 14, 2)
+    assert packbench.work("packed", lengths, batches) == packbench.Work(45, 14, 2)
+    base = packbench.work("padded_global", lengths, batches)
+    packed = packbench.work("packed", lengths, batches)
+    assert packbench.ideal_speedup(base, packed) == 64 / 45
+    assert packbench.step_speedup(base, packed) == 16 / 14
+
+
+def test_ideal_speedup_counts_padded_over_computed_tokens_in_every_row(lstm_rows):
+    for row in lstm_rows[False] + lstm_rows[True]:
+        expected = int(row["tokens_global"]) / int(row["tokens_computed"])
+        assert float(row["ideal_speedup"]) == pytest.approx(expected, rel=1e-3)
+        if row["variant"] in packbench.PACKED_VARIANTS:
+            assert row["tokens_computed"] == row["tokens_real"]
+        if row["variant"] == "padded_global":
+            assert row["ideal_speedup"] == "1"
+            assert row["measured_speedup"] == "1"
+
+
+def test_bucketed_work_uses_the_samplers_batches():
+    lengths = packbench.make_lengths("skewed", 64, 32)
+    edges = packbench.bucket_edges_for(32)
+    assert edges == [1, 2, 4, 8, 16]
+    batches = packbench.batches_for("bucketed", lengths, 8, edges)
+    assert sorted(i for b in batches for i in b) == list(range(64))
+    for b in batches:  # no sequence is padded to twice its length or more
+        assert max(lengths[i] for i in b) < 2 * min(lengths[i] for i in b)
+    w = packbench.work("bucketed", lengths, batches)
+    assert w.tokens == sum(len(b) * max(lengths[i] for i in b) for b in batches)
+    assert w.steps == sum(max(lengths[i] for i in b) for b in batches)
+
+
+def test_rows_have_the_columns_one_per_variant_and_mode(lstm_rows):
+    rows = lstm_rows[False]
+    assert all(tuple(r) == packbench.COLUMNS for r in rows)
+    for required in ("variant", "ideal_speedup", "measured_speedup", "recommended"):
+        assert required in packbench.COLUMNS
+    pairs = [(r["mode"], r["variant"]) for r in rows]
+    assert pairs == [(m, v) for m in packbench.MODES for v in packbench.VARIANTS]
+
+
+def test_measured_speedup_and_fraction_of_ideal_are_consistent(lstm_rows):
+    for row in lstm_rows[False]:
+        if row["status"] != "ok":
+            continue
+        assert float(row["median_ms"]) > 0 and float(row["iqr_ms"]) >= 0
+        assert int(row["repeats"]) >= 2
+        fraction = float(row["measured_speedup"]) / float(row["ideal_speedup"])
+        assert float(row["fraction_of_ideal"]) == pytest.approx(fraction, rel=2e-3)
+
+
+def test_nested_rows_record_why_nested_tensors_do_not_apply(lstm_rows):
+    nested = [r for r in lstm_rows[False] if r["variant"] == "nested"]
+    assert len(nested) == len(packbench.MODES)
+    for row in nested:
+        assert row["status"] == "not_applicable"
+        assert "nested" in row["note"] and "Error" in row["note"]
+        assert row["measured_speedup"] == "" and row["recommended"] == "False"
+
+
+def test_padding_is_wrong_only_for_bidirectional_layers(lstm_rows):
+    for bi, rows in lstm_rows.items():
+        correct = {r["variant"]: r["correct"] == "True" for r in rows
+                   if r["status"] == "ok"}
+        assert correct["packed"] and correct["bucketed_packed"]
+        for v in ("padded_global", "padded_batch", "bucketed"):
+            assert correct[v] is (not bi), (bi, v)
+
+
+def test_recommendation_rule_buckets_and_packs_only_when_needed(lstm_rows):
+    assert packbench.recommend({"bucketed": True}) == "bucketed"
+    assert packbench.recommend({"bucketed": False}) == "bucketed_packed"
+    for bi, rows in lstm_rows.items():
+        for mode in packbench.MODES:
+            chosen = [r["variant"] for r in rows
+                      if r["mode"] == mode and r["recommended"] == "True"]
+            assert chosen == (["bucketed_packed"] if bi else ["bucketed"])
+
+
+def test_fingerprint_of_a_packed_run_matches_running_each_sequence_alone():
+    setting = tiny("GRU", bidirectional=True)
+    lengths = packbench.make_lengths("uniform", 10, 7)
+    sequences = packbench.make_sequences(lengths, setting.input_size)
+    model = packbench.make_model(setting)
+    batches = packbench.make_batches("packed", sequences,
+                                     packbench.random_batches(10, 4), "cpu")
+    got = packbench.fingerprint(model, batches, True, 10)
+    with torch.no_grad():
+        alone = torch.stack([model(s.unsqueeze(0))[0][0].sum(0) for s in sequences])
+    assert torch.allclose(got, alone, atol=1e-5)
+
+
+def test_packed_forward_returns_only_real_steps():
+    setting = tiny("RNN")
+    lengths = [5, 2, 3]
+    sequences = packbench.make_sequences(lengths, setting.input_size)
+    (batch,) = packbench.make_batches("packed", sequences, [[0, 1, 2]], "cpu")
+    out = packbench.forward(packbench.make_model(setting), batch, packed=True)
+    assert out.shape == (sum(lengths), setting.hidden_size)
+    packed = pack_padded_sequence(batch.x, batch.lengths, batch_first=True,
+                                  enforce_sorted=False)
+    assert packed.batch_sizes.tolist() == [3, 3, 2, 1, 1]
+
+
+@pytest.mark.parametrize("distribution", packbench.DISTRIBUTIONS)
+def test_lengths_are_reproducible_and_in_range(distribution):
+    a = packbench.make_lengths(distribution, 300, 50, seed=1)
+    assert a == packbench.make_lengths(distribution, 300, 50, seed=1)
+    assert a != packbench.make_lengths(distribution, 300, 50, seed=2)
+    assert min(a) >= 1 and max(a) <= 50
+
+
+def test_skewed_lengths_have_a_long_tail():
+    lengths = sorted(packbench.make_lengths("skewed", 1000, 200))
+    median, mean = lengths[500], sum(lengths) / 1000
+    assert median < 0.2 * 200 and mean > median  # most are short, a few very long
+    assert lengths[-1] > 5 * median
+
+
+def test_command_line_writes_csv_and_metadata(tmp_path, monkeypatch):
+    grid = dict(bench_run.GRIDS["quick"], layers=("RNN",), bidirectional=(True,),
+                distributions=("uniform",), n_sequences=8, max_length=6,
+                budget_s=0.0, min_repeats=2)
+    monkeypatch.setitem(bench_run.GRIDS, "quick", grid)
+    monkeypatch.setitem(bench_run.SIZES, "small", (4, 3))
+    assert bench_run.main(["--quick", "--device", "cpu", "--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader((tmp_path / "quick.csv").open()))
+    assert len(rows) == len(packbench.MODES) * len(packbench.VARIANTS)
+    meta = json.loads((tmp_path / "quick.json").read_text())
+    for key in ("machine", "torch", "date", "threads", "loadavg_start", "cuda"):
+        assert key in meta
+    assert meta["torch"] == torch.__version__ == rows[0]["torch"]
+    if not torch.cuda.is_available():
+        assert "skipping" in meta["cuda"]
+
+
+@pytest.mark.skipif(not STORED.exists(), reason="no stored full results yet")
+def test_stored_results_are_complete_and_follow_the_formulas():
+    rows = list(csv.DictReader(STORED.open()))
+    assert tuple(rows[0]) == packbench.COLUMNS
+    assert STORED.stat().st_size < 1_000_000
+    groups = defaultdict(list)
+    for row in rows:
+        key = tuple(row[c] for c in ("device", "layer", "bidirectional", "distribution",
+                                     "size", "mode"))
+        groups[key].append(row)
+        ideal = int(row["tokens_global"]) / int(row["tokens_computed"])
+        assert math.isclose(float(row["ideal_speedup"]), ideal, rel_tol=1e-3)
+    for key, group in groups.items():
+        assert [r["variant"] for r in group] == list(packbench.VARIANTS), key
+        chosen = [r for r in group if r["recommended"] == "True"]
+        assert len(chosen) == 1
+        correct = {r["variant"]: r["correct"] == "True" for r in group
+                   if r["status"] == "ok"}
+        assert chosen[0]["variant"] == packbench.recommend(correct)
