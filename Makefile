@@ -80,15 +80,17 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 
 # Everything: lint, unit and property tests, strict nbval of every chapter, build
-# checks and browser tests against the freshly built book.
+# checks and browser tests against the freshly built book. Two workers (one per core);
+# --dist loadfile keeps each notebook's cells together in one kernel.
+PYTEST_WORKERS ?= 2
 test: setup-test book lint
 	$(BIN)/pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-current-env -q
+	  --nbval-current-env -q -n $(PYTEST_WORKERS) --dist loadfile
 
 # Without rebuilding the book (for quick iterations on tests).
 test-fast: setup-test lint
 	$(BIN)/pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-current-env -q -m "not browser and not book"
+	  --nbval-current-env -q -n $(PYTEST_WORKERS) --dist loadfile -m "not browser and not book"
 
 # --- measurements (scripts, not timed tests) --------------------------------
 timings: setup assets
