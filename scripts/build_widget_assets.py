@@ -21,7 +21,7 @@ Jupyter Book 1 adds every .js/.css file of the static folders to every page, whi
 load these scripts twice ("Mismatched anonymous define()").
 
 anywidget: html-manager's embed-amd.js asks requirejs for the module `anywidget` and falls
-back to cdn.jsdelivr.net when requirejs cannot load it. `widgets-config.js` gives
+back to a public CDN when requirejs cannot load it. `widgets-config.js` gives
 requirejs a `paths` entry to the local copy. The file we copy is npm anywidget 0.11.0's
 dist/index.js, pinned by package-lock.json; it is already an AMD module
 (`define(["@jupyter-widgets/base"], ...)`) and byte-identical to the AMD build the Python
