@@ -89,12 +89,7 @@ function renderMask({ model, el }) {
     box.append(details);
     el.replaceChildren(box);
   };
-  const stop = redrawOn(model, [...LENGTH_TRAITS, "causal"], draw);
-  const undecorate = decorateWhenAttached(el, "mask");
-  return () => {
-    stop();
-    undecorate();
-  };
+  return mountView(el, model, "mask", [...LENGTH_TRAITS, "causal"], draw);
 }
 
 export default {

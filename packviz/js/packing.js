@@ -115,12 +115,8 @@ function renderPacking({ model, el }) {
     }
     el.replaceChildren(box);
   };
-  const stop = redrawOn(model, [...LENGTH_TRAITS, "batch_first", "enforce_sorted"], draw);
-  const undecorate = decorateWhenAttached(el, "packing");
-  return () => {
-    stop();
-    undecorate();
-  };
+  const names = [...LENGTH_TRAITS, "batch_first", "enforce_sorted"];
+  return mountView(el, model, "packing", names, draw);
 }
 
 export default {

@@ -75,12 +75,7 @@ function renderState({ model, el }) {
     box.append(legend);
     el.replaceChildren(box);
   };
-  const stop = redrawOn(model, [...LENGTH_TRAITS, "t"], draw);
-  const undecorate = decorateWhenAttached(el, "state");
-  return () => {
-    stop();
-    undecorate();
-  };
+  return mountView(el, model, "state", [...LENGTH_TRAITS, "t"], draw);
 }
 
 export default {

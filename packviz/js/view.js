@@ -209,4 +209,15 @@ export function redrawOn(model, names, draw) {
   };
 }
 
+// Draw `el` now and after any of `names` changed, and mark it as a packviz view of
+// `kind` once it is on the page; returns anywidget's cleanup for both.
+export function mountView(el, model, kind, names, draw) {
+  const stop = redrawOn(model, names, draw);
+  const undecorate = decorateWhenAttached(el, kind);
+  return () => {
+    stop();
+    undecorate();
+  };
+}
+
 export const LENGTH_TRAITS = ["n", "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7"];

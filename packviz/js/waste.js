@@ -141,12 +141,7 @@ function renderWaste({ model, el }) {
     box.append(drawCurve(curveFor(B, L), skew, stats.fraction));
     el.replaceChildren(box);
   };
-  const stop = redrawOn(model, ["batch_size", "max_length", "skew", "seed"], draw);
-  const undecorate = decorateWhenAttached(el, "waste");
-  return () => {
-    stop();
-    undecorate();
-  };
+  return mountView(el, model, "waste", ["batch_size", "max_length", "skew", "seed"], draw);
 }
 
 export default { render: renderWaste };
