@@ -2,8 +2,10 @@
 
 Teaching code lives in the chapters. This package holds what the chapters reuse:
 plain-Python packing arithmetic (`packviz.core`), from-scratch packing with torch
-(`packviz.packing`, first written out in chapter 2), figures (`packviz.draw`) and the
-live widgets (`packviz.widgets`).
+(`packviz.packing`, first written out in chapter 2), figures (`packviz.draw`), the
+live widgets (`packviz.widgets`), length-grouping batch samplers (`packviz.bucketing`)
+and bidirectional layers on padded batches without packing (`packviz.reversal`), the
+last two from chapter 5.
 """
 
 from packviz.core import (

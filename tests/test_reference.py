@@ -15,6 +15,8 @@ import pytest
 import torch
 from torch.nn.utils import rnn
 
+from packviz.reversal import ReversedBidirectional
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHEATSHEET = (ROOT / "reference" / "cheatsheet.md").read_text(encoding="utf-8")
 GLOSSARY = (ROOT / "reference" / "glossary.md").read_text(encoding="utf-8")
@@ -263,6 +265,12 @@ def test_silent_pitfalls_as_stated():
     out, _ = rnn.pad_packed_sequence(packed_out, batch_first=True)
     assert torch.allclose(padded_out[0], out[0], atol=1e-6)  # full length: same
     assert not torch.allclose(padded_out[2, 0, 3:], out[2, 0, 3:])  # short: differs
+    # The fix stated next to it: reversing within lengths gives the packed outputs.
+    fix = rows["Unpacked bidirectional RNN: the backward direction starts on the pads"]
+    assert "`ReversedBidirectional(bi)(padded, lengths)`" in fix
+    real = (torch.arange(5) < lengths[:, None]).unsqueeze(-1)
+    assert torch.allclose(ReversedBidirectional(bi)(x, lengths) * real, out * real,
+                          atol=1e-6)
 
 
 # --- glossary ----------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""A bidirectional recurrent layer on padded batches, correct without packing.
+
+A bidirectional layer's backward direction reads each sequence from its last step to
+its first. On a padded batch, `nn.LSTM(bidirectional=True)` starts that direction on
+the pads instead (chapter 3), which is why the usual fix is packing. The other fix is
+to hand the backward direction each sequence reversed *within its length*:
+
+    x          a0 a1 a2 a3 .  .        reverse_padded(x, 4)   a3 a2 a1 a0 .  .
+
+A unidirectional layer run over the reversed batch starts on a real step and only
+reaches the pads after the last real one, exactly like the forward direction over
+`x`. Reversing its outputs the same way puts them back in time order. The result
+equals the packed bidirectional run on every real step, and both directions stay
+padded batches: on a CPU, a padded LSTM is one oneDNN call, a packed one a loop over
+steps (chapter 5).
+
+`ReversedBidirectional` wraps an existing bidirectional `nn.RNN`, `nn.GRU` or
+`nn.LSTM` and uses its parameters (the same tensors, not copies), so it can replace the
+packed call in a training loop.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["ReversedBidirectional", "reverse_padded", "reversal_index"]
+
+
+def _check_lengths_tensor(lengths: object, batch: int, steps: int) -> torch.Tensor:
+    """Return lengths as a 1-D int64 CPU tensor of `batch` values in 1..steps, or raise."""
+    if not isinstance(lengths, torch.Tensor):
+        try:
+            lengths = torch.as_tensor(lengths)
+        except (TypeError, ValueError, RuntimeError):
+            raise ValueError(f"lengths must be a list or tensor of whole numbers, got "
+                             f"{type(lengths).__name__}") from None
+    if lengths.dim() != 1 or lengths.numel() != batch:
+        raise ValueError(f"lengths must hold one length per sequence ({batch}), got "
+                         f"shape {tuple(lengths.shape)}")
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise ValueError(f"lengths must be whole numbers, got dtype {lengths.dtype}")
+    lengths = lengths.to("cpu", torch.int64)
+    if batch and (lengths.min() < 1 or lengths.max() > steps):
+        raise ValueError(f"every length must be between 1 and the padded length {steps}, "
+                         f"got {lengths.tolist()}")
+    return lengths
+
+
+def reversal_index(lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """(B, steps) index that reverses each row's first `length` steps, pads untouched.
+
+    Row b maps step t to lengths[b] - 1 - t while t < lengths[b], and to t after.
+    The index is its own inverse.
+    """
+    t = torch.arange(steps)
+    ends = lengths.to(torch.int64).unsqueeze(1)
+    return torch.where(t < ends, ends - 1 - t, t)
+
+
+def reverse_padded(x: torch.Tensor, lengths: object, batch_first: bool = True
+                   ) -> torch.Tensor:
+    """Reverse each sequence of a padded batch within its length; pads stay in place.
+
+    `x` is (B, T, ...) with batch_first (the default) or (T, B, ...) without. Applying
+    it twice gives `x` back.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() < 2:
+        raise ValueError("x must be a padded batch, a tensor with at least 2 dimensions")
+    if not batch_first:
+        return reverse_padded(x.transpose(0, 1), lengths).transpose(0, 1)
+    lengths = _check_lengths_tensor(lengths, x.shape[0], x.shape[1])
+    index = reversal_index(lengths, x.shape[1]).to(x.device)
+    index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
+    return x.gather(1, index)
+
+
+class ReversedBidirectional(nn.Module):
+    """Run a bidirectional RNN/GRU/LSTM on a padded batch, correct on every real step.
+
+    Each layer runs as two unidirectional layers that share the wrapped layer's
+    parameters: the forward one over the padded batch, the backward one over the
+    batch reversed within each length (`reverse_padded`), its outputs reversed back.
+    `forward(x, lengths)` returns the (B, T, 2H) outputs, equal on real steps to
+    `pad_packed_sequence(layer(pack_padded_sequence(x, lengths, ...)))`; steps past a
+    sequence's length hold values computed from pads, so mask them. States are not
+    returned: take the forward direction's last state at `lengths - 1` and the backward
+    direction's at step 0 of the outputs.
+    """
+
+    def __init__(self, layer: nn.RNNBase) -> None:
+        """Share the parameters of `layer`, a bidirectional nn.RNN, nn.GRU or nn.LSTM."""
+        super().__init__()
+        if not isinstance(layer, (nn.RNN, nn.GRU, nn.LSTM)):
+            raise ValueError(f"layer must be an nn.RNN, nn.GRU or nn.LSTM, got "
+                             f"{type(layer).__name__}")
+        if not layer.bidirectional:
+            raise ValueError("layer is not bidirectional: a unidirectional layer is "
+                             "already correct on the real steps of a padded batch")
+        if not layer.batch_first:
+            raise ValueError("layer must have batch_first=True")
+        if layer.dropout or getattr(layer, "proj_size", 0):
+            raise ValueError("layers with dropout between layers or proj_size are not "
+                             "supported")
+        self.layer = layer
+        self.directions = nn.ModuleList()
+        for k in range(layer.num_layers):
+            pair = nn.ModuleList()
+            for suffix in ("", "_reverse"):
+                width = layer.input_size if k == 0 else 2 * layer.hidden_size
+                kwargs = {"nonlinearity": layer.nonlinearity} if isinstance(
+                    layer, nn.RNN) else {}
+                one = type(layer)(width, layer.hidden_size, bias=layer.bias,
+                                  batch_first=True, **kwargs).to(
+                    device=layer.weight_ih_l0.device, dtype=layer.weight_ih_l0.dtype)
+                for name in one._flat_weights_names:
+                    setattr(one, name, getattr(layer, f"{name[:-1]}{k}{suffix}"))
+                pair.append(one)
+            self.directions.append(pair)
+
+    def forward(self, x: torch.Tensor, lengths: object) -> torch.Tensor:
+        """(B, T, 2H) outputs of the bidirectional layer on the padded batch `x`."""
+        if not isinstance(x, torch.Tensor) or x.dim() != 3:
+            raise ValueError("x must be a padded batch of shape (B, T, features)")
+        lengths = _check_lengths_tensor(lengths, x.shape[0], x.shape[1])
+        index = reversal_index(lengths, x.shape[1]).to(x.device).unsqueeze(-1)
+        out = x
+        for forward_layer, backward_layer in self.directions:
+            ahead = forward_layer(out)[0]
+            back = backward_layer(out.gather(1, index.expand_as(out)))[0]
+            back = back.gather(1, index.expand_as(back))
+            out = torch.cat([ahead, back], dim=-1)
+        return out
