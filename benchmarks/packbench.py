@@ -22,7 +22,8 @@ from torch.utils.benchmark import Measurement, Timer
 from torch.utils.benchmark.utils.timer import timer as benchmark_timer
 from torch.utils.data import BatchSampler, RandomSampler
 
-from packviz.bucketing import BucketBatchSampler, geometric_boundaries
+from packviz.bucketing import LengthGroupedBatchSampler
+from packviz.reversal import ReversedBidirectional
 
 LAYERS: dict[str, type[nn.RNNBase]] = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
 # Relative cost of a setting per layer on a CPU (measured roughly on the reference
@@ -31,16 +32,19 @@ LAYER_COST = {"RNN": 0.4, "GRU": 1.1, "LSTM": 1.0}
 DISTRIBUTIONS = ("nearly_equal", "uniform", "skewed")
 MODES = ("forward", "forward_backward")
 BASELINE = "padded_global"
-# Timed variants, in the order the results list them; "nested" is tried, not timed.
-TIMED_VARIANTS = ("padded_global", "padded_batch", "packed", "bucketed", "bucketed_packed")
+# Timed variants, in the order the results list them; "nested" is tried, not timed,
+# and "bucketed_reversed" is timed for bidirectional layers only.
+TIMED_VARIANTS = ("padded_global", "padded_batch", "packed", "bucketed", "bucketed_packed",
+                  "bucketed_reversed")
 VARIANTS = (*TIMED_VARIANTS, "nested")
 PACKED_VARIANTS = ("packed", "bucketed_packed", "nested")
-BUCKETED_VARIANTS = ("bucketed", "bucketed_packed")
+REVERSED_VARIANTS = ("bucketed_reversed",)
+BUCKETED_VARIANTS = ("bucketed", "bucketed_packed", "bucketed_reversed")
 
 COLUMNS = (
     "date", "machine", "torch", "device", "threads", "clock",
     "layer", "bidirectional", "distribution", "size", "batch_size", "hidden_size",
-    "input_size", "n_sequences", "max_length", "bucket_edges", "mode", "variant",
+    "input_size", "n_sequences", "max_length", "pool_batches", "mode", "variant",
     "status", "n_batches", "steps", "tokens_real", "tokens_computed", "tokens_global",
     "ideal_speedup", "step_speedup", "repeats", "median_ms", "iqr_ms", "min_ms",
     "measured_speedup", "fraction_of_ideal", "correct", "max_abs_diff",
@@ -97,14 +101,9 @@ def make_lengths(distribution: str, n: int, max_length: int, seed: int = 0) -> l
             for _ in range(n)]
 
 
-def bucket_edges_for(max_length: int) -> list[int]:
-    """The buckets the benchmark uses: edges at powers of two, 1, 2, 4, ... < max_length.
-
-    Bucket k holds lengths in (2**(k-1), 2**k], so padding never doubles a sequence;
-    the many short sequences get narrow buckets and the rare long ones share a few
-    wide buckets instead of each filling a nearly empty batch.
-    """
-    return geometric_boundaries(max_length, 2.0)
+# Batches sorted together by the length-grouped sampler (its default, as in
+# Hugging Face's group_by_length): with 32 batches per epoch, the whole dataset.
+POOL_BATCHES = 50
 
 
 def random_batches(n: int, batch_size: int, seed: int = 0) -> list[list[int]]:
@@ -115,19 +114,20 @@ def random_batches(n: int, batch_size: int, seed: int = 0) -> list[list[int]]:
     return [list(b) for b in sampler]
 
 
-def bucketed_batches(lengths: Sequence[int], batch_size: int, edges: Sequence[int],
-                     seed: int = 0) -> list[list[int]]:
-    """Batches of similar lengths from packviz's BucketBatchSampler."""
-    return list(BucketBatchSampler(lengths, batch_size, boundaries=edges, seed=seed))
+def bucketed_batches(lengths: Sequence[int], batch_size: int, seed: int = 0,
+                     pool_batches: int = POOL_BATCHES) -> list[list[int]]:
+    """Full batches of neighbouring lengths from packviz's LengthGroupedBatchSampler."""
+    return list(LengthGroupedBatchSampler(lengths, batch_size, pool_batches=pool_batches,
+                                          seed=seed))
 
 
 def batches_for(variant: str, lengths: Sequence[int], batch_size: int,
-                edges: Sequence[int], seed: int = 0) -> list[list[int]]:
+                seed: int = 0) -> list[list[int]]:
     """The batches a variant processes: bucketed ones, or the shuffled ones."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if variant in BUCKETED_VARIANTS:
-        return bucketed_batches(lengths, batch_size, edges, seed)
+        return bucketed_batches(lengths, batch_size, seed)
     return random_batches(len(lengths), batch_size, seed)
 
 
@@ -178,12 +178,17 @@ def step_speedup(baseline: Work, variant: Work) -> float:
 
 @dataclass
 class Batch:
-    """One batch ready to run: padded input, CPU lengths, a (B, T, 1) mask, indices."""
+    """One batch ready to run: padded input, CPU lengths, a (B, T, 1) mask, indices.
+
+    `longest_first` is True when the lengths never increase along the batch (the
+    length-grouped sampler's batches), so packing needs no sort: enforce_sorted=True.
+    """
 
     x: torch.Tensor
     lengths: torch.Tensor
     mask: torch.Tensor
     index: torch.Tensor
+    longest_first: bool = False
 
 
 def make_sequences(lengths: Sequence[int], input_size: int, seed: int = 0
@@ -196,7 +201,10 @@ def make_sequences(lengths: Sequence[int], input_size: int, seed: int = 0
 
 def make_batches(variant: str, sequences: Sequence[torch.Tensor],
                  batches: Sequence[Sequence[int]], device: str) -> list[Batch]:
-    """Pad each batch (to the dataset maximum for padded_global), ready on `device`."""
+    """Pad each batch (to the dataset maximum for padded_global), ready on `device`.
+
+    Bucketed batches arrive longest first from the sampler; they are marked so.
+    """
     global_max = max(len(s) for s in sequences)
     out = []
     for batch in batches:
@@ -205,8 +213,11 @@ def make_batches(variant: str, sequences: Sequence[torch.Tensor],
             x = nn.functional.pad(x, (0, 0, 0, global_max - x.shape[1]))
         lengths = torch.tensor([len(sequences[i]) for i in batch])
         mask = (torch.arange(x.shape[1]) < lengths[:, None]).unsqueeze(-1).float()
+        longest_first = variant in BUCKETED_VARIANTS
+        if longest_first and bool((lengths[1:] > lengths[:-1]).any()):
+            raise ValueError("a bucketed batch is not sorted longest first")
         out.append(Batch(x.to(device), lengths, mask.to(device),
-                         torch.tensor(list(batch))))
+                         torch.tensor(list(batch)), longest_first))
     return out
 
 
@@ -218,47 +229,73 @@ def make_model(setting: Setting) -> nn.RNNBase:
     return layer.to(setting.device)
 
 
-def forward(model: nn.RNNBase, batch: Batch, packed: bool) -> torch.Tensor:
-    """Run one batch; return the outputs (packed data, or the padded tensor)."""
-    if packed:
+HOWS = ("padded", "packed", "reversed")
+
+
+def how_for(variant: str) -> str:
+    """How a variant runs its batches: "padded", "packed" or "reversed"."""
+    if variant in PACKED_VARIANTS:
+        return "packed"
+    return "reversed" if variant in REVERSED_VARIANTS else "padded"
+
+
+def runner_for(model: nn.RNNBase, how: str) -> nn.Module:
+    """The module that runs a batch: the layer, or its ReversedBidirectional wrapper
+    (which shares the layer's parameters)."""
+    if how not in HOWS:
+        raise ValueError(f"how must be one of {HOWS}, got {how!r}")
+    return ReversedBidirectional(model) if how == "reversed" else model
+
+
+def forward(model: nn.Module, batch: Batch, how: str) -> torch.Tensor:
+    """Run one batch; return the outputs (packed data, or the padded tensor).
+
+    packed: pack_padded_sequence, sorting first unless the batch is longest first;
+    reversed: `model` is a ReversedBidirectional, which takes the lengths too.
+    """
+    if how == "packed":
         inputs = pack_padded_sequence(batch.x, batch.lengths, batch_first=True,
-                                      enforce_sorted=False)
+                                      enforce_sorted=batch.longest_first)
         return model(inputs)[0].data
+    if how == "reversed":
+        return model(batch.x, batch.lengths)
     return model(batch.x)[0]
 
 
-def run_epoch(model: nn.RNNBase, batches: Sequence[Batch], packed: bool,
+def run_epoch(model: nn.Module, batches: Sequence[Batch], how: str,
               backward: bool, device: str) -> None:
     """One pass over the dataset; with `backward`, the loss sums real-step outputs."""
     if backward:
         model.zero_grad(set_to_none=True)
         for batch in batches:
-            out = forward(model, batch, packed)
-            loss = out.sum() if packed else (out * batch.mask).sum()
+            out = forward(model, batch, how)
+            loss = out.sum() if how == "packed" else (out * batch.mask).sum()
             loss.backward()
     else:
         with torch.no_grad():
             for batch in batches:
-                forward(model, batch, packed)
+                forward(model, batch, how)
     if device.startswith("cuda"):
         torch.cuda.synchronize()  # the Timer synchronises too; be explicit
 
 
-def fingerprint(model: nn.RNNBase, batches: Sequence[Batch], packed: bool,
+def fingerprint(model: nn.Module, batches: Sequence[Batch], how: str,
                 n_sequences: int) -> torch.Tensor:
     """Per-sequence sums of the outputs over real steps, (N, D*H), in dataset order."""
-    d = 2 if model.bidirectional else 1
-    result = torch.zeros(n_sequences, d * model.hidden_size)
+    result = None
     with torch.no_grad():
         for batch in batches:
-            if packed:
+            if how == "packed":
                 inputs = pack_padded_sequence(batch.x, batch.lengths, batch_first=True,
-                                              enforce_sorted=False)
+                                              enforce_sorted=batch.longest_first)
                 out, _ = pad_packed_sequence(model(inputs)[0], batch_first=True,
                                              total_length=batch.x.shape[1])
             else:
-                out = model(batch.x)[0]
-            result[batch.index] = (out * batch.mask).sum(dim=1).cpu()
+                out = forward(model, batch, how)
+            sums = (out * batch.mask).sum(dim=1).cpu()
+            if result is None:
+                result = torch.zeros(n_sequences, sums.shape[1])
+            result[batch.index] = sums
     return result
 
 
@@ -278,16 +315,32 @@ def try_nested(model: nn.RNNBase, sequences: Sequence[torch.Tensor], device: str
 # --- the recommendation rule -------------------------------------------------------
 
 
-def recommend(correct: dict[str, bool]) -> str:
-    """The chapter's recipe: bucket by length; pack only if padding gives wrong outputs.
+# Layers whose padded run is one fused kernel per device, which packing replaces with
+# a loop over the steps: an LSTM on a CPU runs on oneDNN when padded (chapter 5 shows
+# the autograd graph). A GRU's or RNN's padded run loops over the steps anyway, and
+# cuDNN runs padded and packed batches alike.
+FUSED_WHEN_PADDED = {("LSTM", "cpu")}
+
+
+def recommend(correct: dict[str, bool], layer: str = "", device: str = "cpu") -> str:
+    """The chapter's recipe: bucket by length; pack only if padding gives wrong outputs,
+    and where packing costs a fused kernel, reverse within lengths instead.
 
     `correct` maps each timed variant to whether its outputs on real steps matched the
     packed reference. Unidirectional layers give right outputs on real steps with
     padding (take the last state with a gather at lengths - 1), so the recipe is
     "bucketed". A bidirectional layer's backward direction starts on the pads, so
-    padded outputs are wrong and the recipe is "bucketed_packed".
+    padded outputs are wrong: the recipe packs ("bucketed_packed"), except for a layer
+    whose padded run is fused on this device (an LSTM on a CPU), where it keeps the
+    padded batches and reverses them within their lengths for the backward direction
+    ("bucketed_reversed"), if that run was correct. It never reads a timing.
     """
-    return "bucketed" if correct.get("bucketed", False) else "bucketed_packed"
+    if correct.get("bucketed", False):
+        return "bucketed"
+    fused = (layer, device.split(":")[0]) in FUSED_WHEN_PADDED
+    if fused and correct.get("bucketed_reversed", False):
+        return "bucketed_reversed"
+    return "bucketed_packed"
 
 
 # --- timing ---------------------------------------------------------------------
@@ -379,34 +432,36 @@ def run_setting(setting: Setting, *, modes: Sequence[str] = MODES, threads: int 
         clock = "wall"
     lengths = make_lengths(setting.distribution, setting.n_sequences,
                            setting.max_length, setting.seed)
-    edges = bucket_edges_for(setting.max_length)
-    batches = {v: batches_for(v, lengths, setting.batch_size, edges, setting.seed)
+    batches = {v: batches_for(v, lengths, setting.batch_size, setting.seed)
                for v in VARIANTS}
     works = {v: work(v, lengths, batches[v]) for v in VARIANTS}
     sequences = make_sequences(lengths, setting.input_size, setting.seed)
     model = make_model(setting)
-    inputs = {v: make_batches(v, sequences, batches[v], setting.device)
-              for v in TIMED_VARIANTS}
+    timed = [v for v in TIMED_VARIANTS
+             if setting.bidirectional or v not in REVERSED_VARIANTS]
+    inputs = {v: make_batches(v, sequences, batches[v], setting.device) for v in timed}
+    runners = {how: runner_for(model, how)
+               for how in {how_for(v) for v in timed}}
 
     # Correctness: outputs on real steps against the packed run (shuffled batches).
     prints, seconds = {}, {}
     read_clock = CLOCKS[clock]
-    for v in TIMED_VARIANTS:  # also the first warm-up of each variant
+    for v in timed:  # also the first warm-up of each variant
         start = read_clock()
-        prints[v] = fingerprint(model, inputs[v], v in PACKED_VARIANTS, len(lengths))
+        prints[v] = fingerprint(runners[how_for(v)], inputs[v], how_for(v), len(lengths))
         seconds[v] = read_clock() - start
     tol = 1e-4 if setting.device == "cpu" else 1e-2  # cuDNN may use TF32
-    diffs = {v: (prints[v] - prints["packed"]).abs().max().item() for v in TIMED_VARIANTS}
+    diffs = {v: (prints[v] - prints["packed"]).abs().max().item() for v in timed}
     correct = {v: torch.allclose(prints[v], prints["packed"], rtol=tol, atol=tol)
-               for v in TIMED_VARIANTS}
-    chosen = recommend(correct)
+               for v in timed}
+    chosen = recommend(correct, setting.layer, setting.device)
     nested_error = try_nested(model, sequences, setting.device)
 
     rows = []
     for mode in modes:
         backward = mode == "forward_backward"
-        fns = {v: partial(run_epoch, model, inputs[v], v in PACKED_VARIANTS, backward,
-                          setting.device) for v in TIMED_VARIANTS}
+        fns = {v: partial(run_epoch, runners[how_for(v)], inputs[v], how_for(v),
+                          backward, setting.device) for v in timed}
         label = (f"{setting.layer} bi={setting.bidirectional} {setting.distribution} "
                  f"{setting.size} {mode}")
         scale = 3.0 if backward else 1.0  # backward costs about twice the forward
@@ -415,7 +470,7 @@ def run_setting(setting: Setting, *, modes: Sequence[str] = MODES, threads: int 
                                 min_repeats=min_repeats, rounds=rounds, clock=clock)
         load = _loadavg()
         base = timings[BASELINE].median
-        fastest = min((v for v in TIMED_VARIANTS if correct[v]),
+        fastest = min((v for v in timed if correct[v]),
                       key=lambda v: timings[v].median)
         for v in VARIANTS:
             ideal = ideal_speedup(works[BASELINE], works[v])
@@ -429,7 +484,7 @@ def run_setting(setting: Setting, *, modes: Sequence[str] = MODES, threads: int 
                 "input_size": str(setting.input_size),
                 "n_sequences": str(setting.n_sequences),
                 "max_length": str(setting.max_length),
-                "bucket_edges": " ".join(map(str, edges)),
+                "pool_batches": str(POOL_BATCHES),
                 "mode": mode, "variant": v, "n_batches": str(works[v].n_batches),
                 "steps": str(works[v].steps), "tokens_real": str(sum(lengths)),
                 "tokens_computed": str(works[v].tokens),
@@ -437,6 +492,12 @@ def run_setting(setting: Setting, *, modes: Sequence[str] = MODES, threads: int 
                 "ideal_speedup": _fmt(ideal),
                 "recommended": str(v == chosen), "loadavg_1m": _fmt(load, 3),
             }
+            if v in REVERSED_VARIANTS and v not in timed:
+                row.update(status="not_applicable",
+                           note="unidirectional layer: nothing to reverse, its padded "
+                                "outputs are already correct on real steps")
+                rows.append({c: row.get(c, "") for c in COLUMNS})
+                continue
             if v == "nested":
                 if nested_error is None:
                     row.update(status="not_measured",

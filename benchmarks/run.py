@@ -1,7 +1,7 @@
 """Does packing pay? Time padded, packed and bucketed RNN batches over whole datasets.
 
     python benchmarks/run.py --quick   # about a minute; writes benchmarks/scratch/
-    python benchmarks/run.py --full    # about 15 minutes; writes benchmarks/results/
+    python benchmarks/run.py --full    # about 40 minutes; writes benchmarks/results/
 
 Each variant processes the same dataset (every sequence once, in batches); the time
 of that epoch is measured with torch.utils.benchmark, interleaved across variants,
@@ -35,13 +35,13 @@ GRIDS = {
     "full": dict(
         layers=("RNN", "GRU", "LSTM"), bidirectional=(False, True),
         distributions=packbench.DISTRIBUTIONS, sizes=("small", "medium", "large"),
-        n_sequences=512, max_length=48, budget_s=0.2, min_repeats=5, rounds=2,
+        batches=32, max_length=48, budget_s=0.2, min_repeats=6, rounds=2,
         out=HERE / "results", name="full",
     ),
     "quick": dict(
         layers=("GRU", "LSTM"), bidirectional=(False, True),
         distributions=packbench.DISTRIBUTIONS, sizes=("small",),
-        n_sequences=128, max_length=48, budget_s=0.05, min_repeats=3, rounds=2,
+        batches=8, max_length=48, budget_s=0.05, min_repeats=3, rounds=2,
         out=HERE / "scratch", name="quick",
     ),
 }
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = [
         packbench.Setting(layer=layer, bidirectional=bi, distribution=dist, size=size,
                           batch_size=SIZES[size][0], hidden_size=SIZES[size][1],
-                          n_sequences=grid["n_sequences"],
+                          n_sequences=grid["batches"] * SIZES[size][0],
                           max_length=grid["max_length"], device=device)
         for device, size, layer, bi, dist in itertools.product(
             run_devices, grid["sizes"], grid["layers"], grid["bidirectional"],
@@ -164,9 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(wall, 1), "cuda": cuda_note, "devices": run_devices,
         "grid": {k: (v if not isinstance(v, pathlib.Path) else str(v.name))
                  for k, v in grid.items()},
-        "sizes": {k: {"batch_size": b, "hidden_size": h, "input_size": h}
+        "sizes": {k: {"batch_size": b, "hidden_size": h, "input_size": h,
+                      "n_sequences": grid["batches"] * b}
                   for k, (b, h) in SIZES.items() if k in grid["sizes"]},
-        "bucket_edges": packbench.bucket_edges_for(grid["max_length"]),
+        "pool_batches": packbench.POOL_BATCHES,
         "command": " ".join([pathlib.Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
         "rows": len(rows), "csv": csv_path.name,
     }

@@ -65,12 +65,16 @@ def test_ideal_speedup_counts_padded_over_computed_tokens_in_every_row(lstm_rows
 
 def test_bucketed_work_uses_the_samplers_batches():
     lengths = packbench.make_lengths("skewed", 64, 32)
-    edges = packbench.bucket_edges_for(32)
-    assert edges == [1, 2, 4, 8, 16]
-    batches = packbench.batches_for("bucketed", lengths, 8, edges)
+    batches = packbench.batches_for("bucketed", lengths, 8)
     assert sorted(i for b in batches for i in b) == list(range(64))
-    for b in batches:  # no sequence is padded to twice its length or more
-        assert max(lengths[i] for i in b) < 2 * min(lengths[i] for i in b)
+    assert [len(b) for b in batches] == [8] * 8  # full batches
+    # one pool holds the whole dataset: the batches are runs of the sorted lengths
+    ranges = sorted((min(lengths[i] for i in b), max(lengths[i] for i in b))
+                    for b in batches)
+    assert all(high <= low for (_, high), (low, _) in zip(ranges, ranges[1:]))
+    shuffled = packbench.batches_for("padded_batch", lengths, 8)
+    assert (packbench.work("bucketed", lengths, batches).steps
+            < packbench.work("padded_batch", lengths, shuffled).steps)
     w = packbench.work("bucketed", lengths, batches)
     assert w.tokens == sum(len(b) * max(lengths[i] for i in b) for b in batches)
     assert w.steps == sum(max(lengths[i] for i in b) for b in batches)
@@ -111,16 +115,59 @@ def test_padding_is_wrong_only_for_bidirectional_layers(lstm_rows):
         assert correct["packed"] and correct["bucketed_packed"]
         for v in ("padded_global", "padded_batch", "bucketed"):
             assert correct[v] is (not bi), (bi, v)
+        if bi:  # reversing within lengths makes the padded batches right again
+            assert correct["bucketed_reversed"]
+        else:
+            assert "bucketed_reversed" not in correct
+
+
+def test_reversed_rows_are_timed_for_bidirectional_layers_only(lstm_rows):
+    for bi, rows in lstm_rows.items():
+        reversed_rows = [r for r in rows if r["variant"] == "bucketed_reversed"]
+        assert len(reversed_rows) == len(packbench.MODES)
+        for row in reversed_rows:
+            assert row["status"] == ("ok" if bi else "not_applicable")
+            assert row["tokens_computed"] == next(
+                r["tokens_computed"] for r in rows if r["variant"] == "bucketed")
+            if not bi:
+                assert "nothing to reverse" in row["note"]
 
 
 def test_recommendation_rule_buckets_and_packs_only_when_needed(lstm_rows):
-    assert packbench.recommend({"bucketed": True}) == "bucketed"
-    assert packbench.recommend({"bucketed": False}) == "bucketed_packed"
+    right_when_reversed = {"bucketed": False, "bucketed_reversed": True}
+    assert packbench.recommend({"bucketed": True}, "GRU") == "bucketed"
+    assert packbench.recommend(right_when_reversed, "GRU") == "bucketed_packed"
+    assert packbench.recommend(right_when_reversed, "RNN", "cpu") == "bucketed_packed"
+    # an LSTM on a CPU keeps its fused padded kernel: reverse instead of packing
+    assert packbench.recommend(right_when_reversed, "LSTM", "cpu") == "bucketed_reversed"
+    assert packbench.recommend(right_when_reversed, "LSTM", "cuda:0") == "bucketed_packed"
+    # never a scheme whose outputs were wrong
+    assert packbench.recommend({"bucketed": False, "bucketed_reversed": False},
+                               "LSTM", "cpu") == "bucketed_packed"
     for bi, rows in lstm_rows.items():
         for mode in packbench.MODES:
             chosen = [r["variant"] for r in rows
                       if r["mode"] == mode and r["recommended"] == "True"]
-            assert chosen == (["bucketed_packed"] if bi else ["bucketed"])
+            assert chosen == (["bucketed_reversed"] if bi else ["bucketed"])
+
+
+def test_bucketed_packing_needs_no_sort_and_matches_shuffled_packing():
+    setting = tiny("LSTM", bidirectional=True)
+    lengths = packbench.make_lengths("uniform", 12, 7)
+    sequences = packbench.make_sequences(lengths, setting.input_size)
+    model = packbench.make_model(setting)
+    prints = {}
+    for variant in ("packed", "bucketed_packed", "bucketed_reversed"):
+        batches = packbench.make_batches(
+            variant, sequences, packbench.batches_for(variant, lengths, 4), "cpu")
+        assert all(b.longest_first for b in batches) is (variant != "packed")
+        runner = packbench.runner_for(model, packbench.how_for(variant))
+        prints[variant] = packbench.fingerprint(runner, batches,
+                                                packbench.how_for(variant), 12)
+    assert torch.allclose(prints["bucketed_packed"], prints["packed"], atol=1e-5)
+    assert torch.allclose(prints["bucketed_reversed"], prints["packed"], atol=1e-5)
+    with pytest.raises(ValueError, match="how must be one of"):
+        packbench.runner_for(model, "sideways")
 
 
 def test_fingerprint_of_a_packed_run_matches_running_each_sequence_alone():
@@ -130,7 +177,7 @@ def test_fingerprint_of_a_packed_run_matches_running_each_sequence_alone():
     model = packbench.make_model(setting)
     batches = packbench.make_batches("packed", sequences,
                                      packbench.random_batches(10, 4), "cpu")
-    got = packbench.fingerprint(model, batches, True, 10)
+    got = packbench.fingerprint(model, batches, "packed", 10)
     with torch.no_grad():
         alone = torch.stack([model(s.unsqueeze(0))[0][0].sum(0) for s in sequences])
     assert torch.allclose(got, alone, atol=1e-5)
@@ -141,7 +188,7 @@ def test_packed_forward_returns_only_real_steps():
     lengths = [5, 2, 3]
     sequences = packbench.make_sequences(lengths, setting.input_size)
     (batch,) = packbench.make_batches("packed", sequences, [[0, 1, 2]], "cpu")
-    out = packbench.forward(packbench.make_model(setting), batch, packed=True)
+    out = packbench.forward(packbench.make_model(setting), batch, "packed")
     assert out.shape == (sum(lengths), setting.hidden_size)
     packed = pack_padded_sequence(batch.x, batch.lengths, batch_first=True,
                                   enforce_sorted=False)
@@ -165,13 +212,14 @@ def test_skewed_lengths_have_a_long_tail():
 
 def test_command_line_writes_csv_and_metadata(tmp_path, monkeypatch):
     grid = dict(bench_run.GRIDS["quick"], layers=("RNN",), bidirectional=(True,),
-                distributions=("uniform",), n_sequences=8, max_length=6,
+                distributions=("uniform",), batches=2, max_length=6,
                 budget_s=0.0, min_repeats=2)
     monkeypatch.setitem(bench_run.GRIDS, "quick", grid)
     monkeypatch.setitem(bench_run.SIZES, "small", (4, 3))
     assert bench_run.main(["--quick", "--device", "cpu", "--out", str(tmp_path)]) == 0
     rows = list(csv.DictReader((tmp_path / "quick.csv").open()))
     assert len(rows) == len(packbench.MODES) * len(packbench.VARIANTS)
+    assert {r["n_sequences"] for r in rows} == {"8"}  # 2 batches of 4
     meta = json.loads((tmp_path / "quick.json").read_text())
     for key in ("machine", "torch", "date", "threads", "loadavg_start", "cuda"):
         assert key in meta
@@ -198,4 +246,4 @@ def test_stored_results_are_complete_and_follow_the_formulas():
         assert len(chosen) == 1
         correct = {r["variant"]: r["correct"] == "True" for r in group
                    if r["status"] == "ok"}
-        assert chosen[0]["variant"] == packbench.recommend(correct)
+        assert chosen[0]["variant"] == packbench.recommend(correct, key[1], key[0])
