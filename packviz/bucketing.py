@@ -73,7 +73,41 @@ def _check_boundaries(boundaries: object) -> list[int]:
     return edges
 
 
-class BucketBatchSampler(Sampler[list[int]]):
+def _cut(indices: list[int], batch_size: int, drop_last: bool) -> list[list[int]]:
+    """Cut indices into batches of batch_size; the last may be short unless drop_last."""
+    batches = [indices[i : i + batch_size] for i in range(0, len(indices), batch_size)]
+    if drop_last and batches and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
+
+
+def _batch_count(size: int, batch_size: int, drop_last: bool) -> int:
+    """How many batches _cut makes from `size` indices."""
+    full, rest = divmod(size, batch_size)
+    return full + (1 if rest and not drop_last else 0)
+
+
+class _LengthSampler(Sampler[list[int]]):
+    """What both samplers share: checked settings and a reproducible epoch."""
+
+    def _setup(self, lengths: Sequence[int], batch_size: int, shuffle: bool, seed: int,
+               drop_last: bool) -> None:
+        """Check and store the settings common to both samplers."""
+        self.lengths = check_lengths(lengths)
+        self.batch_size = _check_int(
+            "batch_size", batch_size, 1, "the number of sequences per batch, e.g. 32"
+        )
+        self.shuffle = _check_bool("shuffle", shuffle)
+        self.drop_last = _check_bool("drop_last", drop_last)
+        self.seed = _check_int("seed", seed, 0, "any non-negative integer, e.g. 0")
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch, so that each epoch shuffles differently but reproducibly."""
+        self.epoch = _check_int("epoch", epoch, 0, "count epochs from 0")
+
+
+class BucketBatchSampler(_LengthSampler):
     """Yield batches of indices that all come from one bucket of similar lengths."""
 
     def __init__(
@@ -92,10 +126,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         # bucket k (lengths in a batch differ by less than w); increasing boundaries
         # e_0 < e_1 < ... put lengths in (e_{k-1}, e_k] in bucket k, and everything
         # above the last edge in one last bucket.
-        self.lengths = check_lengths(lengths)
-        self.batch_size = _check_int(
-            "batch_size", batch_size, 1, "the number of sequences per batch, e.g. 32"
-        )
+        self._setup(lengths, batch_size, shuffle, seed, drop_last)
         if (bucket_width is None) == (boundaries is None):
             raise ValueError(
                 "give exactly one of bucket_width (e.g. 8) and boundaries "
@@ -106,10 +137,6 @@ class BucketBatchSampler(Sampler[list[int]]):
             "lengths in one batch differ by less than this; 1 means equal lengths",
         )
         self.boundaries = None if boundaries is None else _check_boundaries(boundaries)
-        self.shuffle = _check_bool("shuffle", shuffle)
-        self.drop_last = _check_bool("drop_last", drop_last)
-        self.seed = _check_int("seed", seed, 0, "any non-negative integer, e.g. 0")
-        self.epoch = 0
         buckets: dict[int, list[int]] = {}
         for i, n in enumerate(self.lengths):
             buckets.setdefault(self.bucket_of(n), []).append(i)
@@ -121,10 +148,6 @@ class BucketBatchSampler(Sampler[list[int]]):
             return bisect.bisect_left(self.boundaries, length)
         return (length - 1) // self.bucket_width
 
-    def set_epoch(self, epoch: int) -> None:
-        """Choose the epoch, so that each epoch shuffles differently but reproducibly."""
-        self.epoch = _check_int("epoch", epoch, 0, "count epochs from 0")
-
     def __iter__(self) -> Iterator[list[int]]:
         """Yield lists of indices: shuffled within buckets, batches in shuffled order."""
         rng = random.Random(f"{self.seed}:{self.epoch}")  # str seeds are stable
@@ -133,19 +156,15 @@ class BucketBatchSampler(Sampler[list[int]]):
             order = list(bucket)
             if self.shuffle:
                 rng.shuffle(order)
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                if len(batch) == self.batch_size or not self.drop_last:
-                    batches.append(batch)
+            batches += _cut(order, self.batch_size, self.drop_last)
         if self.shuffle:
             rng.shuffle(batches)
         yield from batches
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        if self.drop_last:
-            return sum(len(b) // self.batch_size for b in self.buckets)
-        return sum(-(-len(b) // self.batch_size) for b in self.buckets)
+        return sum(_batch_count(len(b), self.batch_size, self.drop_last)
+                   for b in self.buckets)
 
     def __repr__(self) -> str:
         """Show the settings and the resulting number of buckets and batches."""
@@ -161,7 +180,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         )
 
 
-class LengthGroupedBatchSampler(Sampler[list[int]]):
+class LengthGroupedBatchSampler(_LengthSampler):
     """Yield full batches of neighbouring lengths: shuffle, pool, sort, cut, shuffle.
 
     Each epoch shuffles the indices, cuts them into pools of `pool_batches` batches,
@@ -185,27 +204,16 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
         drop_last: bool = False,
     ) -> None:
         """Group indices 0..len(lengths)-1 into batches of neighbouring lengths."""
-        self.lengths = check_lengths(lengths)
-        self.batch_size = _check_int(
-            "batch_size", batch_size, 1, "the number of sequences per batch, e.g. 32"
-        )
+        self._setup(lengths, batch_size, shuffle, seed, drop_last)
         self.pool_batches = _check_int(
             "pool_batches", pool_batches, 1,
             "how many batches are sorted together, e.g. 50",
         )
-        self.shuffle = _check_bool("shuffle", shuffle)
-        self.drop_last = _check_bool("drop_last", drop_last)
-        self.seed = _check_int("seed", seed, 0, "any non-negative integer, e.g. 0")
-        self.epoch = 0
 
     @property
     def pool_size(self) -> int:
         """Sequences sorted together: pool_batches * batch_size."""
         return self.pool_batches * self.batch_size
-
-    def set_epoch(self, epoch: int) -> None:
-        """Choose the epoch, so that each epoch shuffles differently but reproducibly."""
-        self.epoch = _check_int("epoch", epoch, 0, "count epochs from 0")
 
     def __iter__(self) -> Iterator[list[int]]:
         """Yield lists of indices, longest sequence first inside each batch."""
@@ -217,22 +225,16 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
         for start in range(0, len(order), self.pool_size):
             pool = sorted(order[start : start + self.pool_size],
                           key=lambda i: -self.lengths[i])  # stable: ties keep order
-            for first in range(0, len(pool), self.batch_size):
-                batch = pool[first : first + self.batch_size]
-                if len(batch) == self.batch_size or not self.drop_last:
-                    batches.append(batch)
+            batches += _cut(pool, self.batch_size, self.drop_last)
         if self.shuffle:
             rng.shuffle(batches)
         yield from batches
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        n, total = len(self.lengths), 0
-        for start in range(0, n, self.pool_size):
-            size = min(self.pool_size, n - start)
-            full, rest = divmod(size, self.batch_size)
-            total += full + (1 if rest and not self.drop_last else 0)
-        return total
+        n = len(self.lengths)
+        return sum(_batch_count(min(self.pool_size, n - start), self.batch_size,
+                                self.drop_last) for start in range(0, n, self.pool_size))
 
     def __repr__(self) -> str:
         """Show the settings and the resulting number of batches."""

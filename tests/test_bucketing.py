@@ -1,4 +1,6 @@
-"""BucketBatchSampler: batches of similar lengths, every index once, reproducible."""
+"""BucketBatchSampler: batches of similar lengths, every index once, reproducible.
+
+LengthGroupedBatchSampler has its own file; tests shared by both samplers are here."""
 
 from __future__ import annotations
 
@@ -11,7 +13,11 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
-from packviz.bucketing import BucketBatchSampler, geometric_boundaries
+from packviz.bucketing import (
+    BucketBatchSampler,
+    LengthGroupedBatchSampler,
+    geometric_boundaries,
+)
 
 lengths_st = st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=200)
 sampler_args = st.fixed_dictionaries({
@@ -115,13 +121,18 @@ def test_same_seed_and_epoch_give_the_same_batches(args, epoch):
     assert list(a) == list(a)  # iterating again repeats the epoch
 
 
-def test_epochs_and_seeds_shuffle_differently():
+@pytest.mark.parametrize("make_sampler", [
+    lambda lengths, seed: BucketBatchSampler(lengths, 8, 5, seed=seed),
+    lambda lengths, seed: LengthGroupedBatchSampler(lengths, 8, pool_batches=10,
+                                                    seed=seed),
+], ids=["buckets", "length-grouped"])
+def test_epochs_and_seeds_shuffle_differently(make_sampler):
     lengths = [1 + i % 40 for i in range(400)]
-    sampler = BucketBatchSampler(lengths, 8, 5, seed=3)
+    sampler = make_sampler(lengths, 3)
     first = list(sampler)
     sampler.set_epoch(1)
     assert list(sampler) != first
-    assert list(BucketBatchSampler(lengths, 8, 5, seed=4)) != first
+    assert list(make_sampler(lengths, 4)) != first
 
 
 def test_without_shuffle_batches_come_in_length_order():

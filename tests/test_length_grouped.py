@@ -114,15 +114,6 @@ def test_same_seed_and_epoch_give_the_same_batches(args, epoch):
     assert list(a) == list(a)  # iterating again repeats the epoch
 
 
-def test_epochs_and_seeds_shuffle_differently():
-    lengths = [1 + i % 40 for i in range(400)]
-    sampler = LengthGroupedBatchSampler(lengths, 8, pool_batches=10, seed=3)
-    first = list(sampler)
-    sampler.set_epoch(1)
-    assert list(sampler) != first
-    assert list(LengthGroupedBatchSampler(lengths, 8, pool_batches=10, seed=4)) != first
-
-
 def test_without_shuffle_pools_are_consecutive_indices():
     lengths = [5, 1, 9, 2, 6, 10]
     sampler = LengthGroupedBatchSampler(lengths, 2, pool_batches=2, shuffle=False)
