@@ -228,11 +228,18 @@ def test_command_line_writes_csv_and_metadata(tmp_path, monkeypatch):
         assert "skipping" in meta["cuda"]
 
 
-@pytest.mark.skipif(not STORED.exists(), reason="no stored full results yet")
-def test_stored_results_are_complete_and_follow_the_formulas():
-    rows = list(csv.DictReader(STORED.open()))
+RECHECK = ROOT / "benchmarks" / "results" / "recheck" / "full.csv"
+
+
+@pytest.mark.parametrize("stored", [STORED, RECHECK], ids=["full", "recheck"])
+def test_stored_results_are_complete_and_follow_the_formulas(stored):
+    if not stored.exists():
+        pytest.skip(f"no stored results at {stored}")
+    rows = list(csv.DictReader(stored.open()))
     assert tuple(rows[0]) == packbench.COLUMNS
-    assert STORED.stat().st_size < 1_000_000
+    assert stored.stat().st_size < 1_000_000
+    meta = json.loads(stored.with_suffix(".json").read_text())
+    assert meta["rows"] == len(rows) and meta["torch"] == rows[0]["torch"]
     groups = defaultdict(list)
     for row in rows:
         key = tuple(row[c] for c in ("device", "layer", "bidirectional", "distribution",
