@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", nargs="+", help="restrict to these layers")
     parser.add_argument("--distributions", nargs="+", help="restrict distributions")
     parser.add_argument("--sizes", nargs="+", help="restrict sizes")
+    parser.add_argument("--rounds", type=int,
+                        help="interleaved timing rounds per setting (full: 2); more "
+                             "rounds and repeats make the medians steadier between runs")
+    parser.add_argument("--min-repeats", type=int,
+                        help="timed calls per variant at least (full: 6, quick: 3)")
     args = parser.parse_args(argv)
 
     grid = dict(GRIDS["full" if args.full else "quick"])
@@ -105,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
             grid[key] = tuple(getattr(args, key))
     if args.threads < 1:
         parser.error("--threads must be at least 1")
+    for key, least in (("rounds", 1), ("min_repeats", 1)):
+        value = getattr(args, key)
+        if value is not None:
+            if value < least:
+                parser.error(f"--{key.replace('_', '-')} must be at least {least}")
+            grid[key] = value
     out_dir = args.out or grid["out"]
     run_devices, cuda_note = devices(args.device)
     print(cuda_note, file=sys.stderr)

@@ -228,6 +228,24 @@ def test_command_line_writes_csv_and_metadata(tmp_path, monkeypatch):
         assert "skipping" in meta["cuda"]
 
 
+def test_command_line_takes_rounds_and_repeats(tmp_path, monkeypatch, capsys):
+    grid = dict(bench_run.GRIDS["quick"], layers=("RNN",), bidirectional=(False,),
+                distributions=("uniform",), batches=2, max_length=6, budget_s=0.0)
+    monkeypatch.setitem(bench_run.GRIDS, "quick", grid)
+    monkeypatch.setitem(bench_run.SIZES, "small", (4, 3))
+    argv = ["--quick", "--device", "cpu", "--out", str(tmp_path), "--rounds", "3",
+            "--min-repeats", "7"]
+    assert bench_run.main(argv) == 0
+    rows = [r for r in csv.DictReader((tmp_path / "quick.csv").open())
+            if r["status"] == "ok"]
+    assert rows and all(int(r["repeats"]) >= 7 for r in rows)
+    meta = json.loads((tmp_path / "quick.json").read_text())
+    assert (meta["grid"]["rounds"], meta["grid"]["min_repeats"]) == (3, 7)
+    with pytest.raises(SystemExit):
+        bench_run.main(["--quick", "--rounds", "0"])
+    assert "--rounds must be at least 1" in capsys.readouterr().err
+
+
 RECHECK = ROOT / "benchmarks" / "results" / "recheck" / "full.csv"
 
 
