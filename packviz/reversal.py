@@ -24,27 +24,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from packviz.core import check_lengths
+
 __all__ = ["ReversedBidirectional", "reverse_padded", "reversal_index"]
 
 
-def _check_lengths_tensor(lengths: object, batch: int, steps: int) -> torch.Tensor:
-    """Return lengths as a 1-D int64 CPU tensor of `batch` values in 1..steps, or raise."""
-    if not isinstance(lengths, torch.Tensor):
-        try:
-            lengths = torch.as_tensor(lengths)
-        except (TypeError, ValueError, RuntimeError):
-            raise ValueError(f"lengths must be a list or tensor of whole numbers, got "
-                             f"{type(lengths).__name__}") from None
-    if lengths.dim() != 1 or lengths.numel() != batch:
-        raise ValueError(f"lengths must hold one length per sequence ({batch}), got "
-                         f"shape {tuple(lengths.shape)}")
-    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
-        raise ValueError(f"lengths must be whole numbers, got dtype {lengths.dtype}")
-    lengths = lengths.to("cpu", torch.int64)
-    if batch and (lengths.min() < 1 or lengths.max() > steps):
-        raise ValueError(f"every length must be between 1 and the padded length {steps}, "
-                         f"got {lengths.tolist()}")
-    return lengths
+def _lengths_tensor(lengths: object, batch: int, steps: int) -> torch.Tensor:
+    """Check lengths with packviz's rules (one per sequence, 1..steps) as a CPU tensor."""
+    return torch.tensor(check_lengths(lengths, total_length=steps, batch_size=batch))
 
 
 def reversal_index(lengths: torch.Tensor, steps: int) -> torch.Tensor:
@@ -69,7 +56,7 @@ def reverse_padded(x: torch.Tensor, lengths: object, batch_first: bool = True
         raise ValueError("x must be a padded batch, a tensor with at least 2 dimensions")
     if not batch_first:
         return reverse_padded(x.transpose(0, 1), lengths).transpose(0, 1)
-    lengths = _check_lengths_tensor(lengths, x.shape[0], x.shape[1])
+    lengths = _lengths_tensor(lengths, x.shape[0], x.shape[1])
     index = reversal_index(lengths, x.shape[1]).to(x.device)
     index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
     return x.gather(1, index)
@@ -122,7 +109,7 @@ class ReversedBidirectional(nn.Module):
         """(B, T, 2H) outputs of the bidirectional layer on the padded batch `x`."""
         if not isinstance(x, torch.Tensor) or x.dim() != 3:
             raise ValueError("x must be a padded batch of shape (B, T, features)")
-        lengths = _check_lengths_tensor(lengths, x.shape[0], x.shape[1])
+        lengths = _lengths_tensor(lengths, x.shape[0], x.shape[1])
         index = reversal_index(lengths, x.shape[1]).to(x.device).unsqueeze(-1)
         out = x
         for forward_layer, backward_layer in self.directions:

@@ -23,24 +23,24 @@ from packviz.bucketing import (
 )
 
 lengths_st = st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=200)
-sampler_args = st.fixed_dictionaries({
-    "lengths": lengths_st,
-    "batch_size": st.integers(min_value=1, max_value=20),
-    "bucket_width": st.integers(min_value=1, max_value=25),
-    "shuffle": st.booleans(),
-    "seed": st.integers(min_value=0, max_value=2**32),
-})
-
-
 edges_st = st.lists(st.integers(min_value=1, max_value=70), min_size=1, max_size=8,
                     unique=True).map(sorted)
-boundary_args = st.fixed_dictionaries({
-    "lengths": lengths_st,
-    "batch_size": st.integers(min_value=1, max_value=20),
-    "boundaries": edges_st,
-    "shuffle": st.booleans(),
-    "seed": st.integers(min_value=0, max_value=2**32),
-})
+
+
+def args_with(**grouping) -> st.SearchStrategy[dict]:
+    """Sampler arguments: lengths, batch size, shuffle and seed, plus how to group."""
+    return st.fixed_dictionaries({
+        "lengths": lengths_st,
+        "batch_size": st.integers(min_value=1, max_value=20),
+        **grouping,
+        "shuffle": st.booleans(),
+        "seed": st.integers(min_value=0, max_value=2**32),
+    })
+
+
+sampler_args = args_with(bucket_width=st.integers(min_value=1, max_value=25))
+boundary_args = args_with(boundaries=edges_st)
+grouped_args = args_with(pool_batches=st.integers(min_value=1, max_value=12))
 
 
 def bucket_by_edges(n: int, edges: list[int]) -> int:
@@ -48,13 +48,6 @@ def bucket_by_edges(n: int, edges: list[int]) -> int:
     return sum(1 for e in edges if n > e)
 
 
-grouped_args = st.fixed_dictionaries({
-    "lengths": lengths_st,
-    "batch_size": st.integers(min_value=1, max_value=20),
-    "pool_batches": st.integers(min_value=1, max_value=12),
-    "shuffle": st.booleans(),
-    "seed": st.integers(min_value=0, max_value=2**32),
-})
 any_args = st.one_of(sampler_args, boundary_args, grouped_args)
 
 

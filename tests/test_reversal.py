@@ -110,13 +110,13 @@ def test_unsupported_layers_are_refused_with_a_reason(layer, message):
 
 
 @pytest.mark.parametrize(("lengths", "message"), [
-    ([3], "one length per sequence"),
-    ([3, 0], "between 1 and the padded length 4"),
-    ([3, 5], "between 1 and the padded length 4"),
-    (torch.tensor([2.0, 3.0]), "whole numbers"),
-    ("34", "list or tensor of whole numbers, got str"),
-    ([[1, 2]], "one length per sequence"),
-    (object(), "list or tensor of whole numbers"),
+    ([3], "give one length per sequence"),
+    ([3, 0], "every length must be at least 1"),
+    ([3, 5], "longer than the padded tensor \\(4 time steps\\)"),
+    (torch.tensor([2.0, 3.0]), "not a whole number"),
+    ("34", "not the string '34'"),
+    ([[1, 2]], "one-dimensional"),
+    (object(), "sequence of integers"),
 ])
 def test_bad_lengths_raise_value_error_saying_what_is_wrong(lengths, message):
     wrapper = ReversedBidirectional(nn.RNN(3, 4, batch_first=True, bidirectional=True))
