@@ -315,30 +315,45 @@ def try_nested(model: nn.RNNBase, sequences: Sequence[torch.Tensor], device: str
 # --- the recommendation rule -------------------------------------------------------
 
 
-# Layers whose padded run is one fused kernel per device, which packing replaces with
-# a loop over the steps: an LSTM on a CPU runs on oneDNN when padded (chapter 5 shows
-# the autograd graph). A GRU's or RNN's padded run loops over the steps anyway, and
-# cuDNN runs padded and packed batches alike.
-FUSED_WHEN_PADDED = {("LSTM", "cpu")}
+def reversal_beats_packing(layer: str, device: str, mode: str) -> bool:
+    """Whether a bidirectional layer's padded batches, reversed within lengths for the
+    backward direction, should run faster than the same batches packed.
+
+    On a CPU: always for an LSTM, whose padded run is one oneDNN call per direction
+    and whose packed run is a loop over the steps (chapter 5 shows the autograd
+    graphs); in training for any layer, because the backward pass of the packed loop
+    pays at every step for slicing the hidden state down to the sequences still
+    running (a zero-filled gradient per slice, added back), which the padded loop does
+    not. A GRU's or plain RNN's forward pass loops over the steps either way, and there
+    the reversal's extra calls and copies cost more than packing. On a GPU, cuDNN runs
+    padded and packed batches alike, and the reversal would split one bidirectional
+    call into two: pack. The reasoning came first; a pilot run on this machine agreed
+    with it, and the stored run checks it (`fastest_correct`).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    return device.split(":")[0] == "cpu" and (layer == "LSTM"
+                                              or mode == "forward_backward")
 
 
-def recommend(correct: dict[str, bool], layer: str = "", device: str = "cpu") -> str:
-    """The chapter's recipe: bucket by length; pack only if padding gives wrong outputs,
-    and where packing costs a fused kernel, reverse within lengths instead.
+def recommend(correct: dict[str, bool], layer: str = "", device: str = "cpu",
+              mode: str = "forward") -> str:
+    """The chapter's recipe: bucket by length; if padding gives wrong outputs, pack,
+    or reverse within lengths where that beats packing.
 
     `correct` maps each timed variant to whether its outputs on real steps matched the
     packed reference. Unidirectional layers give right outputs on real steps with
     padding (take the last state with a gather at lengths - 1), so the recipe is
     "bucketed". A bidirectional layer's backward direction starts on the pads, so
-    padded outputs are wrong: the recipe packs ("bucketed_packed"), except for a layer
-    whose padded run is fused on this device (an LSTM on a CPU), where it keeps the
-    padded batches and reverses them within their lengths for the backward direction
-    ("bucketed_reversed"), if that run was correct. It never reads a timing.
+    padded outputs are wrong: the recipe keeps the padded batches and reverses them
+    within their lengths for the backward direction ("bucketed_reversed") where
+    `reversal_beats_packing` (on a CPU, an LSTM, or any layer in training), if that run
+    was correct, and packs ("bucketed_packed") otherwise. It never reads a timing.
     """
     if correct.get("bucketed", False):
         return "bucketed"
-    fused = (layer, device.split(":")[0]) in FUSED_WHEN_PADDED
-    if fused and correct.get("bucketed_reversed", False):
+    if reversal_beats_packing(layer, device, mode) and correct.get("bucketed_reversed",
+                                                                   False):
         return "bucketed_reversed"
     return "bucketed_packed"
 
@@ -454,7 +469,6 @@ def run_setting(setting: Setting, *, modes: Sequence[str] = MODES, threads: int 
     diffs = {v: (prints[v] - prints["packed"]).abs().max().item() for v in timed}
     correct = {v: torch.allclose(prints[v], prints["packed"], rtol=tol, atol=tol)
                for v in timed}
-    chosen = recommend(correct, setting.layer, setting.device)
     nested_error = try_nested(model, sequences, setting.device)
 
     rows = []
@@ -472,6 +486,7 @@ def run_setting(setting: Setting, *, modes: Sequence[str] = MODES, threads: int 
         base = timings[BASELINE].median
         fastest = min((v for v in timed if correct[v]),
                       key=lambda v: timings[v].median)
+        chosen = recommend(correct, setting.layer, setting.device, mode)
         for v in VARIANTS:
             ideal = ideal_speedup(works[BASELINE], works[v])
             row = {

@@ -45,21 +45,57 @@ def reversal_index(lengths: torch.Tensor, steps: int) -> torch.Tensor:
     return torch.where(t < ends, ends - 1 - t, t)
 
 
+def _row_index(index: torch.Tensor, device: torch.device, time_major: bool = False
+               ) -> torch.Tensor:
+    """A (B, T) `reversal_index` as rows of a padded batch flattened over its first two
+    dimensions: (B, T) flattened to B * T rows, or (T, B) with `time_major`, the
+    layout a recurrent layer computes in."""
+    batch, steps = index.shape
+    if time_major:
+        rows = index.t() * batch + torch.arange(batch)
+    else:
+        rows = index + steps * torch.arange(batch).unsqueeze(1)
+    return rows.reshape(-1).to(device)
+
+
+def _take_rows(x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """Rows `rows` of `x` flattened over its first two dimensions, in x's shape."""
+    return x.reshape(x.shape[0] * x.shape[1], -1).index_select(0, rows).view(x.shape)
+
+
+class _ReverseWithinLengths(torch.autograd.Function):
+    """Reorder whole time steps by a row index that is its own inverse.
+
+    The reordering is a permutation P with P = P^-1, so the gradient P^T g is P g:
+    the backward pass reorders the same way. Copying whole rows with index_select is
+    far cheaper on a CPU than `gather` with an expanded index, and the backward pass
+    avoids gather's scatter_add.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(rows)
+        return _take_rows(x, rows)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (rows,) = ctx.saved_tensors
+        return _ReverseWithinLengths.apply(grad, rows), None
+
+
 def reverse_padded(x: torch.Tensor, lengths: object, batch_first: bool = True
                    ) -> torch.Tensor:
     """Reverse each sequence of a padded batch within its length; pads stay in place.
 
     `x` is (B, T, ...) with batch_first (the default) or (T, B, ...) without. Applying
-    it twice gives `x` back.
+    it twice gives `x` back. Gradients flow through it (reversed the same way).
     """
     if not isinstance(x, torch.Tensor) or x.dim() < 2:
         raise ValueError("x must be a padded batch, a tensor with at least 2 dimensions")
-    if not batch_first:
-        return reverse_padded(x.transpose(0, 1), lengths).transpose(0, 1)
-    lengths = _lengths_tensor(lengths, x.shape[0], x.shape[1])
-    index = reversal_index(lengths, x.shape[1]).to(x.device)
-    index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
-    return x.gather(1, index)
+    batch, steps = x.shape[:2] if batch_first else x.shape[1::-1]
+    lengths = _lengths_tensor(lengths, batch, steps)
+    rows = _row_index(reversal_index(lengths, steps), x.device, time_major=not batch_first)
+    return _ReverseWithinLengths.apply(x, rows)
 
 
 class ReversedBidirectional(nn.Module):
@@ -68,6 +104,8 @@ class ReversedBidirectional(nn.Module):
     Each layer runs as two unidirectional layers that share the wrapped layer's
     parameters: the forward one over the padded batch, the backward one over the
     batch reversed within each length (`reverse_padded`), its outputs reversed back.
+    Inside, both run time-major, the order a recurrent layer computes in, so the
+    reversals copy whole rows and never transpose.
     `forward(x, lengths)` returns the (B, T, 2H) outputs, equal on real steps to
     `pad_packed_sequence(layer(pack_padded_sequence(x, lengths, ...)))`; steps past a
     sequence's length hold values computed from pads, so mask them. States are not
@@ -98,7 +136,7 @@ class ReversedBidirectional(nn.Module):
                 kwargs = {"nonlinearity": layer.nonlinearity} if isinstance(
                     layer, nn.RNN) else {}
                 one = type(layer)(width, layer.hidden_size, bias=layer.bias,
-                                  batch_first=True, **kwargs).to(
+                                  **kwargs).to(
                     device=layer.weight_ih_l0.device, dtype=layer.weight_ih_l0.dtype)
                 for name in one._flat_weights_names:
                     setattr(one, name, getattr(layer, f"{name[:-1]}{k}{suffix}"))
@@ -110,11 +148,20 @@ class ReversedBidirectional(nn.Module):
         if not isinstance(x, torch.Tensor) or x.dim() != 3:
             raise ValueError("x must be a padded batch of shape (B, T, features)")
         lengths = _lengths_tensor(lengths, x.shape[0], x.shape[1])
-        index = reversal_index(lengths, x.shape[1]).to(x.device).unsqueeze(-1)
-        out = x
+        # The layers compute in time-major (T, B, ...) order, as nn.RNN does inside
+        # with batch_first: reordering rows of that layout needs no transposing copy.
+        index = reversal_index(lengths, x.shape[1])
+        rows = _row_index(index, x.device, time_major=True)
+        batch_rows = _row_index(index, x.device)
+
+        def reverse(t: torch.Tensor) -> torch.Tensor:  # t is (T, B, ...)
+            if t.is_contiguous() or not t.transpose(0, 1).is_contiguous():
+                return _ReverseWithinLengths.apply(t, rows)
+            return _ReverseWithinLengths.apply(t.transpose(0, 1), batch_rows).transpose(0, 1)
+
+        out = x.transpose(0, 1)
         for forward_layer, backward_layer in self.directions:
             ahead = forward_layer(out)[0]
-            back = backward_layer(out.gather(1, index.expand_as(out)))[0]
-            back = back.gather(1, index.expand_as(back))
-            out = torch.cat([ahead, back], dim=-1)
-        return out
+            back = backward_layer(reverse(out))[0]
+            out = torch.cat([ahead, reverse(back)], dim=-1)
+        return out.transpose(0, 1)

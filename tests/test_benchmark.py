@@ -135,15 +135,28 @@ def test_reversed_rows_are_timed_for_bidirectional_layers_only(lstm_rows):
 
 def test_recommendation_rule_buckets_and_packs_only_when_needed(lstm_rows):
     right_when_reversed = {"bucketed": False, "bucketed_reversed": True}
-    assert packbench.recommend({"bucketed": True}, "GRU") == "bucketed"
-    assert packbench.recommend(right_when_reversed, "GRU") == "bucketed_packed"
-    assert packbench.recommend(right_when_reversed, "RNN", "cpu") == "bucketed_packed"
-    # an LSTM on a CPU keeps its fused padded kernel: reverse instead of packing
-    assert packbench.recommend(right_when_reversed, "LSTM", "cpu") == "bucketed_reversed"
-    assert packbench.recommend(right_when_reversed, "LSTM", "cuda:0") == "bucketed_packed"
+    rule = packbench.recommend
+    assert rule({"bucketed": True}, "GRU") == "bucketed"
+    assert rule({"bucketed": True}, "LSTM", "cpu", "forward_backward") == "bucketed"
+    # a GRU or RNN forward pass loops over the steps either way: pack
+    assert rule(right_when_reversed, "GRU") == "bucketed_packed"
+    assert rule(right_when_reversed, "RNN", "cpu", "forward") == "bucketed_packed"
+    # in training on a CPU, the packed loop's backward pass costs more: reverse
+    assert rule(right_when_reversed, "GRU", "cpu", "forward_backward") == (
+        "bucketed_reversed")
+    assert rule(right_when_reversed, "RNN", "cpu", "forward_backward") == (
+        "bucketed_reversed")
+    # an LSTM on a CPU keeps its fused padded kernel: reverse in both modes
+    for mode in packbench.MODES:
+        assert rule(right_when_reversed, "LSTM", "cpu", mode) == "bucketed_reversed"
+        # cuDNN runs packed batches natively
+        assert rule(right_when_reversed, "LSTM", "cuda:0", mode) == "bucketed_packed"
+        assert rule(right_when_reversed, "GRU", "cuda", mode) == "bucketed_packed"
     # never a scheme whose outputs were wrong
-    assert packbench.recommend({"bucketed": False, "bucketed_reversed": False},
-                               "LSTM", "cpu") == "bucketed_packed"
+    assert rule({"bucketed": False, "bucketed_reversed": False},
+                "LSTM", "cpu", "forward_backward") == "bucketed_packed"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        rule(right_when_reversed, "GRU", "cpu", "training")
     for bi, rows in lstm_rows.items():
         for mode in packbench.MODES:
             chosen = [r["variant"] for r in rows
@@ -271,4 +284,5 @@ def test_stored_results_are_complete_and_follow_the_formulas(stored):
         assert len(chosen) == 1
         correct = {r["variant"]: r["correct"] == "True" for r in group
                    if r["status"] == "ok"}
-        assert chosen[0]["variant"] == packbench.recommend(correct, key[1], key[0])
+        assert chosen[0]["variant"] == packbench.recommend(correct, key[1], key[0],
+                                                           key[5])

@@ -92,6 +92,47 @@ def test_reverse_padded_reverses_real_steps_and_leaves_pads(lengths, extra, batc
     assert torch.equal(again, x)  # its own inverse
 
 
+@settings(max_examples=25, deadline=None)
+@given(lengths_st, st.integers(min_value=0, max_value=2), st.booleans(),
+       st.integers(min_value=0, max_value=2))
+def test_reverse_padded_gradients_are_reversed_the_same_way(lengths, extra, batch_first,
+                                                          trailing):
+    """Its backward pass reuses the forward reordering (the index is its own inverse):
+    gradcheck and gradgradcheck compare it with finite differences, for any layout."""
+    steps = max(lengths) + extra
+    shape = (len(lengths), steps) if batch_first else (steps, len(lengths))
+    x = torch.randn(*shape, *([2] * trailing), dtype=torch.float64, requires_grad=True)
+
+    def fn(t: torch.Tensor) -> torch.Tensor:
+        return reverse_padded(t, lengths, batch_first=batch_first)
+
+    assert torch.autograd.gradcheck(fn, (x,))
+    assert torch.autograd.gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "time_major", "strided"])
+def test_input_gradients_equal_the_packed_runs(layout):
+    """Any memory layout of x: batch-major, a transposed time-major tensor, strided."""
+    torch.manual_seed(1)
+    layer = nn.GRU(3, 4, num_layers=2, batch_first=True, bidirectional=True,
+                   dtype=torch.float64)
+    lengths = [6, 1, 4, 6, 3]
+    if layout == "contiguous":
+        x = torch.randn(5, 7, 3, dtype=torch.float64)
+    elif layout == "time_major":
+        x = torch.randn(7, 5, 3, dtype=torch.float64).transpose(0, 1)
+    else:
+        x = torch.randn(5, 7, 6, dtype=torch.float64)[..., ::2]
+    x.requires_grad_()
+    mask = real_steps(lengths, 7)
+    weights = torch.randn(5, 7, 8, dtype=torch.float64)
+    (packed_run(layer, x, lengths) * weights * mask).sum().backward()
+    expected, x.grad = x.grad.clone(), None
+    (ReversedBidirectional(layer)(x, lengths) * weights * mask).sum().backward()
+    assert torch.allclose(x.grad, expected, atol=1e-10)
+    assert not x.grad[1, 1:].any()  # pads of a length-1 sequence get no gradient
+
+
 def test_reversal_index_of_the_docstring_example():
     assert reversal_index(torch.tensor([4]), 6).tolist() == [[3, 2, 1, 0, 4, 5]]
 
