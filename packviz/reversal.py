@@ -158,7 +158,8 @@ class ReversedBidirectional(nn.Module):
         def reverse(t: torch.Tensor) -> torch.Tensor:  # t is (T, B, ...)
             if t.is_contiguous() or not t.transpose(0, 1).is_contiguous():
                 return _ReverseWithinLengths.apply(t, rows)
-            return _ReverseWithinLengths.apply(t.transpose(0, 1), batch_rows).transpose(0, 1)
+            batch_major = _ReverseWithinLengths.apply(t.transpose(0, 1), batch_rows)
+            return batch_major.transpose(0, 1)
 
         out = x.transpose(0, 1)
         for forward_layer, backward_layer in self.directions:

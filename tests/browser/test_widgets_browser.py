@@ -704,7 +704,8 @@ def run_cell_until(page, index: int, text: str, tries: int = 20) -> None:
     kernel is unanswered and sends them when the kernel is idle, so the view's state
     reaches Python a moment after the browser shows it. The cell only prints, so running
     it again is harmless; the state must arrive within a few seconds or the test fails."""
-    output = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea-output")
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    output = cell.locator(".jp-OutputArea-output")
     for _ in range(tries):
         run_cell(page, index)
         if output.text_content().strip() == text:
