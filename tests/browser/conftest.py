@@ -120,7 +120,9 @@ def page(browser, book_url):
 
     def on_console(msg):
         if msg.type == "error" and not any(n in msg.text for n in KNOWN_NOISE):
-            pg.console_errors.append(msg.text)
+            url = (getattr(msg, "location", None) or {}).get("url")
+            # "Failed to load resource" does not say which: add the address
+            pg.console_errors.append(f"{msg.text} ({url})" if url else msg.text)
 
     pg.on("console", on_console)
     pg.on("pageerror", lambda err: on_console(_PageError(str(err))))
