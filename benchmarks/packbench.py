@@ -321,11 +321,12 @@ def reversal_beats_packing(layer: str, device: str, mode: str) -> bool:
 
     On a CPU: always for an LSTM, whose padded run is one oneDNN call per direction
     and whose packed run is a loop over the steps (chapter 5 shows the autograd
-    graphs); in training for any layer, because the backward pass of the packed loop
-    pays at every step for slicing the hidden state down to the sequences still
-    running (a zero-filled gradient per slice, added back), which the padded loop does
-    not. A GRU's or plain RNN's forward pass loops over the steps either way, and there
-    the reversal's extra calls and copies cost more than packing. On a GPU, cuDNN runs
+    graphs); in training for any layer, because the packed loop cuts its inputs at
+    every step, and its hidden state each time the batch shrinks, and the backward
+    pass turns each cut into a zero-filled gradient the size of the whole tensor,
+    added back; the padded loop splits its inputs with one `unbind`. A GRU's or
+    plain RNN's forward pass loops over the steps either way, and there the
+    reversal's extra calls and copies cost more than packing. On a GPU, cuDNN runs
     padded and packed batches alike, and the reversal would split one bidirectional
     call into two: pack. The reasoning came first; a pilot run on this machine agreed
     with it, and the stored run checks it (`fastest_correct`).
