@@ -1,6 +1,6 @@
 """Core of the packing benchmark: datasets, batching variants, work counts, timing.
 
-`benchmarks/run.py` is the command line around this module; chapter 5 reads what it
+`benchmarks/run.py` is the command line around this module; chapter 6 reads what it
 stores; `tests/test_benchmark.py` runs it on a tiny grid. Everything that decides a
 number in the results (the work counts behind `ideal_speedup`, the recommendation
 rule) is a small function here, documented in `benchmarks/README.md`.
@@ -320,7 +320,7 @@ def reversal_beats_packing(layer: str, device: str, mode: str) -> bool:
     backward direction, should run faster than the same batches packed.
 
     On a CPU: always for an LSTM, whose padded run is one oneDNN call per direction
-    and whose packed run is a loop over the steps (chapter 5 shows the autograd
+    and whose packed run is a loop over the steps (chapter 6 shows the autograd
     graphs); in training for any layer, because the packed loop cuts its inputs at
     every step, and its hidden state each time the batch shrinks, and the backward
     pass turns each cut into a zero-filled gradient the size of the whole tensor,

@@ -5,7 +5,7 @@ plain-Python packing arithmetic (`packviz.core`), from-scratch packing with torc
 (`packviz.packing`, first written out in chapter 2), figures (`packviz.draw`), the
 live widgets (`packviz.widgets`), length-grouping batch samplers (`packviz.bucketing`)
 and bidirectional layers on padded batches without packing (`packviz.reversal`), the
-last two from chapter 5.
+last two from chapter 6.
 """
 
 from packviz.core import (

@@ -1,4 +1,4 @@
-"""Figures of attention masks for sequences packed into one row (chapter 7).
+"""Figures of attention masks for sequences packed into one row (chapter 8).
 
 The chapter builds every mask with torch; this module only draws one. Like
 `packviz.draw`, it uses the Okabe-Ito colours and a white figure background.

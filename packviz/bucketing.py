@@ -1,6 +1,6 @@
 """Batch samplers that group sequences of similar length (torch has none built in).
 
-Used by the benchmark (`benchmarks/`) and chapter 5. Pass one to a DataLoader as
+Used by the benchmark (`benchmarks/`) and chapter 6. Pass one to a DataLoader as
 `batch_sampler=`: every batch then holds sequences of similar length, so padding each
 batch to its own maximum wastes little.
 

@@ -13,7 +13,7 @@ reaches the pads after the last real one, exactly like the forward direction ove
 equals the packed bidirectional run on every real step, and both directions stay
 padded batches: on a CPU, a padded LSTM is one oneDNN call, a packed one a loop over
 steps, and in training a padded loop skips the packed loop's per-step slices, whose
-gradients grow with steps times batch (chapter 5).
+gradients grow with steps times batch (chapter 6).
 
 `ReversedBidirectional` wraps an existing bidirectional `nn.RNN`, `nn.GRU` or
 `nn.LSTM` and uses its parameters (the same tensors, not copies), so it can replace the

@@ -1,4 +1,4 @@
-"""Tests of packviz.attention, the mask figure of chapter 7."""
+"""Tests of packviz.attention, the mask figure of chapter 8."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapter 6 quotes torch's own error messages; these tests fail when torch rewords one.
+"""Chapter 7 quotes torch's own error messages; these tests fail when torch rewords one.
 
 Each pitfall is triggered again here and its message compared word for word with the
 text the chapter teaches. Two more tests check that the committed chapter (its table
@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-CHAPTER = pathlib.Path(__file__).parent.parent / "chapters/06_when_packing_goes_wrong.ipynb"
+CHAPTER = pathlib.Path(__file__).parent.parent / "chapters/07_when_packing_goes_wrong.ipynb"
 
 RECORDED_ON_GPU = (
     "'lengths' argument should be a 1D CPU int64 tensor, but got 1D cuda:0 Long tensor"
@@ -232,7 +232,7 @@ def test_chapter_table_lists_each_message_with_its_exception():
         for out in cell.get("outputs", [])
         if "text/markdown" in out.get("data", {})
     ]
-    assert len(tables) == 1, "chapter 6 should render exactly one table of messages"
+    assert len(tables) == 1, "chapter 7 should render exactly one table of messages"
     table = tables[0]
     for name, message in list(EXPECTED.values()) + [("RuntimeError", RECORDED_ON_GPU)]:
         first_line = message.splitlines()[0].replace("|", "\\|")

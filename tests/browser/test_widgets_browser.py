@@ -45,7 +45,7 @@ CHAPTER_PAGES = {
     "waste": "chapters/01_why_padding_wastes.html",
     "packing": "chapters/02_what_packing_produces.html",
     "state": "chapters/03_recurrent_layers.html",
-    "mask": "chapters/07_beyond_rnns.html",
+    "mask": "chapters/08_beyond_rnns.html",
 }
 VIEW_CLASS = {
     "packing": "PackingView",
