@@ -1,12 +1,15 @@
 """Does packing pay? Time padded, packed and bucketed RNN batches over whole datasets.
 
     python benchmarks/run.py --quick   # about a minute; writes benchmarks/scratch/
-    python benchmarks/run.py --full    # about 40 minutes; writes benchmarks/results/
+    python benchmarks/run.py --full    # about 40 minutes; writes packviz/data/benchmarks/
 
 Each variant processes the same dataset (every sequence once, in batches); the time
 of that epoch is measured with torch.utils.benchmark, interleaved across variants,
 and stored as one CSV row per measurement plus a JSON file with the machine, torch
 version, date, thread count and load averages. See benchmarks/README.md.
+
+The stored full run ships as package data of packviz (packviz/data/benchmarks/), so the
+chapter reads it with packviz.recipe.stored_results wherever packviz is installed.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import torch
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import packbench  # noqa: E402  (lives next to this file)
+import packbench  # noqa: E402  (the package next to this file)
 
 SIZES = {"small": (16, 64), "medium": (32, 96), "large": (64, 128)}  # name: (B, H)
 
@@ -36,7 +39,7 @@ GRIDS = {
         layers=("RNN", "GRU", "LSTM"), bidirectional=(False, True),
         distributions=packbench.DISTRIBUTIONS, sizes=("small", "medium", "large"),
         batches=32, max_length=48, budget_s=0.2, min_repeats=6, rounds=2,
-        out=HERE / "results", name="full",
+        out=HERE.parent / "packviz" / "data" / "benchmarks", name="full",
     ),
     "quick": dict(
         layers=("GRU", "LSTM"), bidirectional=(False, True),

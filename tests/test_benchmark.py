@@ -1,5 +1,9 @@
 """The packing benchmark's core on tiny settings: columns, work counts, ideal_speedup,
-correctness flags and the recommendation rule. No timing is asserted."""
+correctness flags and the recommendation rule. No timing is asserted.
+
+Work counts and ideal speedups are checked against values counted by hand or from the
+lengths alone (sorted and cut into batches here), never with the benchmark's own formula.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import packbench  # noqa: E402
 import run as bench_run  # noqa: E402
 
-STORED = ROOT / "benchmarks" / "results" / "full.csv"
+from packviz import recipe  # noqa: E402
+
+STORED = ROOT / "packviz" / "data" / "benchmarks" / "full.csv"
 
 
 def tiny(layer: str = "LSTM", bidirectional: bool = False,
@@ -50,17 +56,39 @@ def test_work_counts_for_the_eight_lengths_of_the_sources():
     packed = packbench.work("packed", lengths, batches)
     assert packbench.ideal_speedup(base, packed) == 64 / 45
     assert packbench.step_speedup(base, packed) == 16 / 14
+    # sorted longest first and cut in fours: [8, 8, 7, 6] and [5, 4, 4, 3]
+    grouped = [[2, 7, 6, 1], [3, 0, 4, 5]]
+    assert packbench.work("bucketed", lengths, grouped) == packbench.Work(52, 13, 2)
+    assert packbench.work("bucketed_packed", lengths, grouped) == packbench.Work(45, 13, 2)
+    bucketed = packbench.work("bucketed", lengths, grouped)
+    assert packbench.ideal_speedup(base, bucketed) == pytest.approx(1.2308, abs=1e-4)
 
 
-def test_ideal_speedup_counts_padded_over_computed_tokens_in_every_row(lstm_rows):
+def expected_tokens(lengths: list[int], batch_size: int) -> dict[str, int]:
+    """Cell updates per variant, counted from the lengths alone (full batches)."""
+    ordered = sorted(lengths, reverse=True)
+    chunks = [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
+    return {"padded_global": len(lengths) * max(lengths), "packed": sum(lengths),
+            "bucketed": sum(len(c) * c[0] for c in chunks),
+            "bucketed_packed": sum(lengths), "nested": sum(lengths)}
+
+
+def test_ideal_speedups_match_counts_from_the_lengths_alone(lstm_rows):
+    lengths = packbench.make_lengths("uniform", 16, 12)
+    tokens = expected_tokens(lengths, 4)
     for row in lstm_rows[False] + lstm_rows[True]:
-        expected = int(row["tokens_global"]) / int(row["tokens_computed"])
-        assert float(row["ideal_speedup"]) == pytest.approx(expected, rel=1e-3)
-        if row["variant"] in packbench.PACKED_VARIANTS:
-            assert row["tokens_computed"] == row["tokens_real"]
-        if row["variant"] == "padded_global":
-            assert row["ideal_speedup"] == "1"
-            assert row["measured_speedup"] == "1"
+        assert int(row["tokens_real"]) == sum(lengths)
+        assert int(row["tokens_global"]) == tokens["padded_global"]
+        variant = row["variant"]
+        want = tokens.get(variant, tokens["bucketed"] if "bucketed" in variant else None)
+        if variant == "padded_batch":  # shuffled: between the real and the global count
+            assert sum(lengths) <= int(row["tokens_computed"]) <= tokens["padded_global"]
+            continue
+        assert int(row["tokens_computed"]) == want, variant
+        ideal = tokens["padded_global"] / want
+        assert float(row["ideal_speedup"]) == pytest.approx(ideal, rel=1e-3)
+    baseline = [r for r in lstm_rows[False] if r["variant"] == "padded_global"]
+    assert all(r["ideal_speedup"] == r["measured_speedup"] == "1" for r in baseline)
 
 
 def test_bucketed_work_uses_the_samplers_batches():
@@ -259,7 +287,7 @@ def test_command_line_takes_rounds_and_repeats(tmp_path, monkeypatch, capsys):
     assert "--rounds must be at least 1" in capsys.readouterr().err
 
 
-RECHECK = ROOT / "benchmarks" / "results" / "recheck" / "full.csv"
+RECHECK = STORED.parent / "recheck" / "full.csv"
 
 
 @pytest.mark.parametrize("stored", [STORED, RECHECK], ids=["full", "recheck"])
@@ -272,17 +300,48 @@ def test_stored_results_are_complete_and_follow_the_formulas(stored):
     meta = json.loads(stored.with_suffix(".json").read_text())
     assert meta["rows"] == len(rows) and meta["torch"] == rows[0]["torch"]
     groups = defaultdict(list)
+    counted = {}
     for row in rows:
         key = tuple(row[c] for c in ("device", "layer", "bidirectional", "distribution",
                                      "size", "mode"))
         groups[key].append(row)
-        ideal = int(row["tokens_global"]) / int(row["tokens_computed"])
-        assert math.isclose(float(row["ideal_speedup"]), ideal, rel_tol=1e-3)
+        data = (row["distribution"], int(row["n_sequences"]), int(row["max_length"]))
+        if data not in counted:
+            lengths = packbench.make_lengths(*data)
+            counted[data] = (sum(lengths), expected_tokens(lengths,
+                                                           int(row["batch_size"])))
+        real, tokens = counted[data]
+        assert int(row["tokens_real"]) == real
+        assert int(row["tokens_global"]) == tokens["padded_global"]
+        want = tokens.get(row["variant"])
+        if row["variant"] == "bucketed_reversed":
+            want = tokens["bucketed"]
+        if want is not None:  # padded_batch depends on the shuffle
+            ideal = tokens["padded_global"] / want
+            assert math.isclose(float(row["ideal_speedup"]), ideal, rel_tol=1e-3)
     for key, group in groups.items():
         assert [r["variant"] for r in group] == list(packbench.VARIANTS), key
         chosen = [r for r in group if r["recommended"] == "True"]
         assert len(chosen) == 1
         correct = {r["variant"]: r["correct"] == "True" for r in group
                    if r["status"] == "ok"}
-        assert chosen[0]["variant"] == packbench.recommend(correct, key[1], key[0],
-                                                           key[5])
+        assert chosen[0]["variant"] == recipe.recommend(correct, key[1], key[0], key[5])
+
+
+def test_stored_results_ship_with_packviz():
+    rows = recipe.stored_results()
+    assert len(rows) == len(list(csv.DictReader(STORED.open())))
+    assert isinstance(rows[0]["ideal_speedup"], float)
+    assert isinstance(rows[0]["steps"], int)
+    assert recipe.stored_metadata("recheck")["torch"] == recipe.stored_results(
+        "recheck")[0]["torch"]
+    with pytest.raises(ValueError, match="run must be one of"):
+        recipe.stored_results("latest")
+
+
+def test_the_rule_exists_once():
+    assert packbench.recommend is recipe.recommend
+    assert packbench.MODES is recipe.MODES
+    sources = [p for p in (ROOT / "benchmarks").rglob("*.py")
+               if "def recommend(" in p.read_text()]
+    assert sources == []
