@@ -116,9 +116,14 @@ def parse_lengths(text: str, *, max_count: int = 8, max_length: int = 12) -> lis
 
 
 def sort_order(lengths: Sequence[int]) -> tuple[list[int], list[int]]:
-    """Return (sorted_indices, unsorted_indices) as torch's CPU packing computes them."""
+    """Return (sorted_indices, unsorted_indices): longest first, ties in a stable order.
+
+    torch's packing gives the same order for small batches (the widgets take at most 8
+    sequences); torch leaves the order among equal lengths unspecified, and torch 2.13
+    on a CPU mixes ties past 16 sequences.
+    """
     lengths = check_lengths(lengths)
-    # Longest first; equal lengths keep their original order (what torch does on CPU).
+    # Longest first; equal lengths keep their original order (a stable sort).
     sorted_indices = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     unsorted_indices = [0] * len(lengths)
     for position, i in enumerate(sorted_indices):
