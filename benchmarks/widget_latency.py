@@ -21,18 +21,15 @@ This is a measurement script, not a test: numbers depend on the machine and its 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import pathlib
 import statistics
 import sys
 import tempfile
-import threading
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from widget_book import build_widget_book  # noqa: E402
 
 CELLS = [
@@ -110,18 +107,6 @@ def build_book(tmp: pathlib.Path) -> pathlib.Path:
     return build_widget_book(tmp, CELLS, "Widget benchmark")
 
 
-def serve(directory: pathlib.Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
@@ -134,62 +119,69 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5, help="page loads for first render")
     args = parser.parse_args()
 
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp:
         html = args.html or build_book(pathlib.Path(tmp))
-        server, base = serve(html)
-        url = f"{base}/{args.page}"
-        rows = []
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            loads, kinds, sizes = [], [], None
-            for _ in range(args.loads):
-                context = browser.new_context()  # empty cache every time
-                context.add_init_script("localStorage.setItem('mode', 'light')")
-                page = context.new_page()
-                page.goto(url, wait_until="domcontentloaded")
-                page.wait_for_function(
-                    "document.querySelectorAll('script[type=\"application/vnd.jupyter."
-                    "widget-view+json\"]').length > 0 && [...document.querySelectorAll("
-                    "'.packviz-view')].length === document.querySelectorAll('script"
-                    '[type="application/vnd.jupyter.widget-view+json"]\').length && '
-                    "[...document.querySelectorAll('.packviz-view')].every((v) => "
-                    "v.querySelector('[role=img]'))",
-                    timeout=60_000,
-                )
-                loads.append(
-                    page.evaluate(
-                        "(() => { const n = performance.getEntriesByType('navigation')[0];"
-                        " return [performance.now(), n.domContentLoadedEventEnd,"
-                        " n.loadEventEnd || performance.now()]; })()"
-                    )
-                )
-                kinds = page.evaluate(
-                    "[...document.querySelectorAll('[data-packviz]')]"
-                    ".map((e) => e.dataset.packviz)"
-                )
-                page.wait_for_load_state("networkidle")
-                sizes = page.evaluate(
-                    "[performance.getEntriesByType('navigation')[0], "
-                    "...performance.getEntriesByType('resource')].map((e) => "
-                    "[e.name, e.transferSize])"
-                )
-                context.close()
+        with serve(html) as base:
+            rows, loads, kinds, sizes = measure(f"{base}/{args.page}", args)
+    report(args, base, rows, loads, kinds, sizes)
 
-            context = browser.new_context()
+
+def measure(url: str, args: argparse.Namespace) -> tuple[list, list, list, list]:
+    """Time the widgets of the page at `url`: (rows, loads, kinds, sizes) for report."""
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        loads, kinds, sizes = [], [], None
+        for _ in range(args.loads):
+            context = browser.new_context()  # empty cache every time
             context.add_init_script("localStorage.setItem('mode', 'light')")
             page = context.new_page()
-            page.goto(url)
-            page.wait_for_selector("[data-packviz] [role=img]")
-            for kind in dict.fromkeys(kinds):
-                label, slider, lengths = SCENARIOS[kind]
-                page.locator(f'[data-packviz="{kind}"]').first.scroll_into_view_if_needed()
-                result = page.evaluate(MEASURE_JS, [kind, slider, lengths, args.repeats])
-                rows.append((f"{kind}: {label}", result["dom"], result["next"]))
-            browser.close()
-        server.shutdown()
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_function(
+                "document.querySelectorAll('script[type=\"application/vnd.jupyter."
+                "widget-view+json\"]').length > 0 && [...document.querySelectorAll("
+                "'.packviz-view')].length === document.querySelectorAll('script"
+                '[type="application/vnd.jupyter.widget-view+json"]\').length && '
+                "[...document.querySelectorAll('.packviz-view')].every((v) => "
+                "v.querySelector('[role=img]'))",
+                timeout=60_000,
+            )
+            loads.append(
+                page.evaluate(
+                    "(() => { const n = performance.getEntriesByType('navigation')[0];"
+                    " return [performance.now(), n.domContentLoadedEventEnd,"
+                    " n.loadEventEnd || performance.now()]; })()"
+                )
+            )
+            kinds = page.evaluate(
+                "[...document.querySelectorAll('[data-packviz]')]"
+                ".map((e) => e.dataset.packviz)"
+            )
+            page.wait_for_load_state("networkidle")
+            sizes = page.evaluate(
+                "[performance.getEntriesByType('navigation')[0], "
+                "...performance.getEntriesByType('resource')].map((e) => "
+                "[e.name, e.transferSize])"
+            )
+            context.close()
 
+        context = browser.new_context()
+        context.add_init_script("localStorage.setItem('mode', 'light')")
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("[data-packviz] [role=img]")
+        for kind in dict.fromkeys(kinds):
+            label, slider, lengths = SCENARIOS[kind]
+            page.locator(f'[data-packviz="{kind}"]').first.scroll_into_view_if_needed()
+            result = page.evaluate(MEASURE_JS, [kind, slider, lengths, args.repeats])
+            rows.append((f"{kind}: {label}", result["dom"], result["next"]))
+        browser.close()
+    return rows, loads, kinds, sizes
+
+
+def report(args, base: str, rows: list, loads: list, kinds: list, sizes: list) -> None:
     print(f"page: {args.page}  (Chromium headless, {args.repeats} changes per widget)")
     print(f"{'redraw after a slider keydown':44} {'view (ms)':>15} {'next frame (ms)':>17}")
     print(f"{'':44} {'median':>7} {'p95':>7} {'median':>8} {'p95':>8}")

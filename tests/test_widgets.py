@@ -6,6 +6,9 @@ Three layers:
 - the JavaScript packing logic (packviz/js/core.js), run in node and compared with torch
   and with packviz.core: batch_sizes, data order, sort/unsort indices, the
   enforce_sorted error, parse errors, skewed_lengths, the attention mask;
+- the state explorer's view (packviz/js/state.js), run in node on a minimal DOM: the
+  sequences and rows it says a packed RNN updates at each step, and the step each h_n
+  comes from, compared with what torch's RNN does;
 - a live kernel: the widgets in a real ipykernel, values set from Python reach the
   state a front end receives, and updates a front end sends reach the Python traits.
 The browser itself is tested in tests/browser/test_widgets_browser.py.
@@ -24,49 +27,19 @@ import nbformat
 import pytest
 import torch
 from nbclient import NotebookClient
-from torch.nn.utils.rnn import pack_padded_sequence
+from support.torch_reference import (
+    attention_mask,
+    random_lengths,
+    torch_pack,
+    torch_packing,
+)
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from packviz import widgets as pw
 from packviz.core import parse_lengths, skewed_lengths
 
 JS = pathlib.Path(pw.__file__).with_name("js")
 NODE = shutil.which("node")
-
-
-def torch_pack(lengths, enforce_sorted=False):
-    """Pack a batch whose entry (b, t) is 100*b + t; return the PackedSequence."""
-    B, T = len(lengths), max(lengths)
-    padded = 100 * torch.arange(B).unsqueeze(1) + torch.arange(T)
-    return pack_padded_sequence(
-        padded.unsqueeze(-1),
-        torch.tensor(lengths),
-        batch_first=True,
-        enforce_sorted=enforce_sorted,
-    )
-
-
-def torch_view(lengths, enforce_sorted):
-    """What the packing explorer must show, computed by torch."""
-    try:
-        packed = torch_pack(lengths, enforce_sorted)
-    except RuntimeError as err:
-        return {"error": str(err)}
-    data = packed.data.squeeze(-1).tolist()
-    idx = packed.sorted_indices
-    return {
-        "error": None,
-        "batch_sizes": packed.batch_sizes.tolist(),
-        "order": [[v // 100, v % 100] for v in data],
-        "sorted": None if idx is None else idx.tolist(),
-        "unsorted": None if idx is None else packed.unsorted_indices.tolist(),
-    }
-
-
-def random_lengths(rng: random.Random) -> list[int]:
-    """1 to 8 lengths in 1..12; half the time from a narrow range, so ties are common."""
-    n = rng.randint(1, 8)
-    top = rng.choice([2, 3, 12])
-    return [rng.randint(1, top) for _ in range(n)]
 
 
 # ---- builders and their trait state --------------------------------------------------
@@ -179,6 +152,18 @@ def test_builders_accept_tensors_and_text():
     assert pw.state_explorer(" 3 ; 1 ").view.lengths == [3, 1]
 
 
+def test_rows_of_controls_wrap_on_a_narrow_page():
+    # A phone: rows wrap rather than squeeze sliders (tests/browser/test_phone_width.py
+    # measures the tracks); the length sliders take as many columns as fit.
+    for w in (pw.packing_explorer(), pw.waste_explorer(), pw.state_explorer(),
+              pw.mask_explorer()):
+        rows = [c for c in w.children if isinstance(c, pw.widgets.HBox)]
+        assert rows and all(r.layout.flex_flow == "row wrap" for r in rows), w.kind
+    grid = next(c for c in pw.packing_explorer().children
+                if isinstance(c, pw.widgets.GridBox))
+    assert "auto-fill" in grid.layout.grid_template_columns
+
+
 def test_javascript_never_inserts_html_and_has_torch_message(node_core):
     sources = {p.name: p.read_text(encoding="utf-8") for p in JS.glob("*.js")}
     assert set(sources) == {
@@ -215,11 +200,10 @@ def node_core(tmp_path_factory):
     return path
 
 
-def run_core(node_core, body: str, data) -> object:
-    script = (
-        f"import * as core from {json.dumps(node_core.as_uri())};\n"
-        f"const data = JSON.parse(process.argv[1]);\n{body}\n"
-    )
+def run_node(head: str, body: str, data) -> object:
+    """Run `head` (imports, helpers), then `body` with `data` (JSON) in node; return what
+    `body` prints, read as JSON."""
+    script = f"{head}\nconst data = JSON.parse(process.argv[1]);\n{body}\n"
     result = subprocess.run(
         [NODE, "--input-type=module", "-e", script, json.dumps(data)],
         capture_output=True,
@@ -229,6 +213,10 @@ def run_core(node_core, body: str, data) -> object:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def run_core(node_core, body: str, data) -> object:
+    return run_node(f"import * as core from {json.dumps(node_core.as_uri())};", body, data)
 
 
 def test_javascript_packing_matches_torch_for_600_configurations_with_ties(node_core):
@@ -247,7 +235,7 @@ def test_javascript_packing_matches_torch_for_600_configurations_with_ties(node_
         cases,
     )
     for (lengths, enforce), got in zip(cases, js):
-        assert got == torch_view(lengths, enforce), (lengths, enforce)
+        assert got == torch_packing(lengths, enforce), (lengths, enforce)
     assert sum(1 for g in js if g["error"]) > 50  # the error path was exercised
 
 
@@ -345,32 +333,193 @@ def test_javascript_attention_mask_matches_torch(node_core):
         cases,
     )
     for (lengths, causal), got in zip(cases, js):
-        lens = torch.tensor(lengths)
-        seq = torch.repeat_interleave(torch.arange(len(lengths)), lens)
-        mask = seq[:, None] == seq[None, :]
-        if causal:
-            mask &= torch.ones_like(mask).tril()
-        cu = torch.cat([torch.zeros(1, dtype=torch.long), lens.cumsum(0)])
-        pos = torch.arange(len(seq)) - torch.repeat_interleave(cu[:-1], lens)
-        assert got["rows"] == mask.int().tolist()
-        assert got["pos"] == pos.tolist() and got["cu"] == cu.tolist()
-        assert got["count"] == int(mask.sum())
+        want = attention_mask(lengths, causal)
+        assert got["rows"] == want["mask"].int().tolist()
+        assert got["pos"] == want["position_ids"] and got["cu"] == want["cu_seqlens"]
+        assert got["count"] == int(want["mask"].sum())
 
 
-def test_h_n_comes_from_the_step_the_state_explorer_marks():
-    """The state explorer marks step lengths[b]-1 (packed) and T-1 (padded) for h_n."""
-    torch.manual_seed(0)
-    lengths = [5, 2, 4]
-    x = torch.randn(3, 5, 2)
-    rnn = torch.nn.RNN(2, 3, batch_first=True)
-    packed = pack_padded_sequence(
-        x, torch.tensor(lengths), batch_first=True, enforce_sorted=False
+# ---- the state explorer's view (state.js), in node -------------------------------------
+
+# Just enough DOM for the views: elements with attributes, children, text and style.
+# The view is never attached (isConnected stays false), so it draws and nothing more.
+FAKE_DOM = """
+class El {
+  constructor(tag) {
+    this.tagName = tag.toUpperCase(); this.attrs = {}; this.children = [];
+    this.text = ""; this.style = {}; this.isConnected = false;
+    this.classList = {add: (...names) => {
+      this.attrs.class = [...new Set([...this.classes, ...names])].join(" "); }};
+  }
+  get classes() { return (this.attrs.class || "").split(/\\s+/).filter(Boolean); }
+  setAttribute(k, v) { this.attrs[k] = String(v); }
+  getAttribute(k) { return k in this.attrs ? this.attrs[k] : null; }
+  append(...nodes) { for (const n of nodes) this.children.push(n); }
+  replaceChildren(...nodes) { this.children = []; this.append(...nodes); }
+  set textContent(t) { this.children = []; this.text = String(t); }
+  get textContent() {
+    return this.text + this.children.map((c) => c.textContent ?? String(c)).join("");
+  }
+  *walk() { yield this; for (const c of this.children) if (c.walk) yield* c.walk(); }
+}
+globalThis.document = {createElement: (t) => new El(t),
+                       createElementNS: (ns, t) => new El(t)};
+globalThis.requestAnimationFrame = () => 0;
+
+// anywidget's model, as the views use it: get, set (a name or an object), on, off.
+class Model {
+  constructor(state) { this.state = {...state}; this.handlers = {}; }
+  get(k) { return this.state[k]; }
+  set(k, v) {
+    const update = typeof k === "object" ? k : {[k]: v};
+    const changed = Object.keys(update).filter((n) => this.state[n] !== update[n]);
+    Object.assign(this.state, update);
+    for (const n of changed) for (const f of this.handlers[`change:${n}`] || []) f();
+  }
+  on(e, f) { (this.handlers[e] = this.handlers[e] || []).push(f); }
+  off(e, f) { this.handlers[e] = (this.handlers[e] || []).filter((g) => g !== f); }
+  save_changes() {}
+}
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+// What the view shows: its data-field texts, and per figure (role=img) and sequence
+// row, the steps drawn with a ring (h_n), as a pad, and as a skipped step.
+function shown(el) {
+  const fields = {}, figures = [];
+  for (const node of el.walk()) {
+    const name = node.getAttribute("data-field");
+    if (name !== null && !(name in fields)) fields[name] = node.textContent;
+    if (node.getAttribute("role") !== "img") continue;
+    const cells = node.children;
+    const T = cells.slice(1).findIndex((c) => c.classes.includes("pv-blank"));
+    const rows = [];
+    for (let start = T + 2; start < cells.length; start += T + 2) {
+      const steps = cells.slice(start + 1, start + 1 + T);
+      const where = (cls) => steps.flatMap((c, i) => (c.classes.includes(cls) ? [i] : []));
+      rows.push({ring: where("pv-hn"), pad: where("pv-pad"), skipped: where("pv-skipped"),
+                 now: where("pv-now")});
+    }
+    figures.push({label: node.getAttribute("aria-label"), rows});
+  }
+  return {fields, figures};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def node_state(tmp_path_factory):
+    """The state explorer's ES module, exactly as the widget ships it, as an .mjs file."""
+    if NODE is None:
+        pytest.skip("node is not installed")
+    path = tmp_path_factory.mktemp("js") / "state.mjs"
+    path.write_text(pw.StateView._esm, encoding="utf-8")
+    return path
+
+
+def run_state_view(node_state, body: str, data) -> object:
+    head = f"import view from {json.dumps(node_state.as_uri())};\n{FAKE_DOM}"
+    return run_node(head, body, data)
+
+
+def state_traits(lengths: list[int], t: int) -> dict:
+    traits = {f"l{i}": lengths[i] if i < len(lengths) else 1 for i in range(8)}
+    return {**traits, "n": len(lengths), "t": t, "tmax": max(lengths) - 1,
+            "text": ", ".join(map(str, lengths)), "message": ""}
+
+
+def closest_step(h: torch.Tensor, out: torch.Tensor) -> int:
+    """The step whose output `out[t]` is nearest the final state `h`."""
+    return int((out - h).abs().amax(dim=-1).argmin())
+
+
+def test_state_explorer_shows_what_torchs_rnn_does_at_each_step(node_state):
+    """state.js, drawn at every step t: the sequences and rows of packed data a packed
+    RNN updates, and the step each h_n comes from, packed and padded, are torch's."""
+    rng = random.Random(5)
+    configs = [[5, 2, 4], [3, 3, 1], [1], [12, 1, 12, 7]]
+    configs += [random_lengths(rng) for _ in range(16)]
+    cases = [[lengths, t] for lengths in configs for t in range(max(lengths))]
+    js = run_state_view(
+        node_state,
+        """
+        const out = [];
+        for (const traits of data) {
+          const model = new Model(traits);
+          const el = new El("div");
+          view.initialize({model});
+          view.render({model, el});
+          out.push(shown(el));
+        }
+        console.log(JSON.stringify(out));""",
+        [state_traits(lengths, t) for lengths, t in cases],
     )
-    _, h_packed = rnn(packed)
-    out_padded, h_padded = rnn(x)
-    for b, n in enumerate(lengths):
-        assert torch.allclose(h_packed[0, b], out_padded[b, n - 1])
-        assert torch.allclose(h_padded[0, b], out_padded[b, -1])
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(2, 3, batch_first=True)
+    checked = 0
+    for (lengths, t), got in zip(cases, js):
+        B, T = len(lengths), max(lengths)
+        x = torch.randn(B, T, 2)
+        with torch.no_grad():
+            packed_out, h_packed = rnn(pack_padded_sequence(
+                x, torch.tensor(lengths), batch_first=True, enforce_sorted=False))
+            out_padded, h_padded = rnn(x)
+        unpacked, _ = pad_packed_sequence(packed_out, batch_first=True)
+        sizes = packed_out.batch_sizes.tolist()
+        order = packed_out.sorted_indices.tolist()
+        offset = sum(sizes[:t])
+        # torch: which sequences the packed run updates at t, and where each h_n is from
+        updated = [b for b in order if unpacked[b, t].any()]
+        h_step_packed = [closest_step(h_packed[0, b], out_padded[b]) for b in range(B)]
+        h_step_padded = [closest_step(h_padded[0, b], out_padded[b]) for b in range(B)]
+        fields, (packed_fig, padded_fig) = got["fields"], got["figures"]
+        context = f"lengths={lengths} t={t}: {fields}"
+        assert fields["t"] == str(t), context
+        assert fields["batch_sizes"] == str(sizes), context
+        assert fields["packed_active"] == str(order[: sizes[t]]) == str(updated), context
+        assert fields["packed_rows"] == (
+            f"data[{offset}:{offset + sizes[t]}] (batch_sizes[{t}] = {sizes[t]})"
+        ), context
+        assert fields["h_n_packed"] == str(h_step_packed), context
+        assert fields["h_n_padded"] == str(h_step_padded), context
+        assert fields["padded_active"] == str(list(range(B))), context
+        assert fields["padded_on_pads"] == str(
+            [b for b in range(B) if not unpacked[b, t].any()]
+        ), context
+        # The figures mark the same steps: a ring on the step h_n[b] comes from, the
+        # steps past a sequence's end skipped (packed) or computed on pads (padded).
+        assert len(packed_fig["rows"]) == len(padded_fig["rows"]) == B, context
+        for b in range(B):
+            after_end = list(range(lengths[b], T))
+            assert packed_fig["rows"][b]["ring"] == [h_step_packed[b]], context
+            assert padded_fig["rows"][b]["ring"] == [h_step_padded[b]], context
+            assert packed_fig["rows"][b]["skipped"] == after_end, context
+            assert padded_fig["rows"][b]["pad"] == after_end, context
+            assert padded_fig["rows"][b]["now"] == [t], context
+            checked += 1
+        in_order = ", ".join(map(str, sorted(updated)))
+        assert f"updates sequences {in_order};" in packed_fig["label"], context
+    assert checked > 200
+
+
+def test_state_explorer_keeps_its_time_step_inside_the_new_lengths(node_state):
+    """Typed lengths that end before t move t (and the slider's maximum) to T - 1."""
+    got = run_state_view(
+        node_state,
+        """
+        const model = new Model(data);
+        const el = new El("div");
+        view.initialize({model});
+        view.render({model, el});
+        const before = shown(el).fields.t;
+        model.set("text", "2, 1");
+        await tick();
+        console.log(JSON.stringify({before, t: model.get("t"), tmax: model.get("tmax"),
+                                    shown: shown(el).fields}));""",
+        state_traits([5, 2], 4),
+    )
+    assert (got["before"], got["t"], got["tmax"]) == ("4", 1, 1)
+    assert (got["shown"]["t"], got["shown"]["lengths"]) == ("1", "[2, 1]")
+    assert got["shown"]["h_n_padded"] == "[1, 1]"
 
 
 # ---- a live kernel ---------------------------------------------------------------------

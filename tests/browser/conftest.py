@@ -11,30 +11,25 @@ scratch build: `BOOK_HTML=/tmp/b/_build/html pytest tests/browser`. A test that 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import pathlib
 import re
-import threading
-from urllib.parse import urlparse
+import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))
+from support.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HTML,
+    confine,
+    record_console_errors,
+    serve,
+)
+
 KNOWN_NOISE = ("THEBE_JS_URL",)
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -70,22 +65,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("book_page", pages)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output readable
-        pass
-
-
 @pytest.fixture(scope="session")
 def book_url():
-    """Serve _build/html on a free port of 127.0.0.1 and return its base URL."""
+    """Serve the built book (HTML) on a free port of 127.0.0.1 and return its base URL."""
     if not (HTML / "index.html").exists():
-        pytest.fail("the book is not built: run `make book` first (make test does it)")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+        pytest.fail(f"the book is not built in {HTML}: run `make book` first "
+                    "(make test does it), or set BOOK_HTML")
+    with serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -103,38 +90,10 @@ def page(browser, book_url):
     """A fresh page that may only talk to the local book server."""
     context = browser.new_context()
     pg = context.new_page()
-    pg.outside_requests = []
-    pg.console_errors = []
-    local = urlparse(book_url).netloc
-
-    def guard(route):
-        url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob") or parsed.netloc == local:
-            route.continue_()
-        else:
-            pg.outside_requests.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-
-    def on_console(msg):
-        if msg.type == "error" and not any(n in msg.text for n in KNOWN_NOISE):
-            url = (getattr(msg, "location", None) or {}).get("url")
-            # "Failed to load resource" does not say which: add the address
-            pg.console_errors.append(f"{msg.text} ({url})" if url else msg.text)
-
-    pg.on("console", on_console)
-    pg.on("pageerror", lambda err: on_console(_PageError(str(err))))
+    pg.outside_requests = confine(context, book_url)
+    pg.console_errors = record_console_errors(pg, KNOWN_NOISE)
     yield pg
     context.close()
-
-
-class _PageError:
-    type = "error"
-
-    def __init__(self, text: str):
-        self.text = text
 
 
 _WIDGET_STATE = re.compile(

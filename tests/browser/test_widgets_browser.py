@@ -21,8 +21,6 @@ from packviz.core.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import math
 import os
@@ -31,15 +29,22 @@ import random
 import re
 import subprocess
 import sys
-import threading
 
 import nbformat
 import pytest
 import torch
 from playwright.sync_api import expect
+
+# conftest.py has put tests/ on sys.path (for `support`); widget_book is in scripts/.
+from support.browser import CONTRAST_JS, HTML, confine, record_console_errors, serve
+from support.torch_reference import attention_mask, random_lengths, torch_packing
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from packviz.core import parse_lengths, skewed_lengths, waste
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from widget_book import build_widget_book  # noqa: E402
 
 CHAPTER_PAGES = {
     "waste": "chapters/01_why_padding_wastes.html",
@@ -62,27 +67,10 @@ FIXTURE_CELLS = [
     "state_explorer((5, 2))",
     "mask_explorer((3, 2, 4), causal=False)",
 ]
-# As in conftest.py (not imported: pytest may run with --import-mode=importlib).
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
 ASSETS = ROOT / "_widget_assets" / "_static" / "packviz-assets"
-sys.path.insert(0, str(ROOT / "scripts"))
-from widget_book import build_widget_book  # noqa: E402
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output readable
-        pass
 
 
 # ---- the two targets -----------------------------------------------------------------
-
-
-def _serve(directory):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="session")
@@ -96,16 +84,14 @@ def fixture_book_html(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def fixture_book_url(fixture_book_html):
-    server, url = _serve(fixture_book_html)
-    yield url
-    server.shutdown()
+    with serve(fixture_book_html) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def chapter_book_url():
-    server, url = _serve(HTML)
-    yield url
-    server.shutdown()
+    with serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(params=["fixture", "chapter"])
@@ -199,31 +185,17 @@ def assert_clean(page) -> None:
 
 
 def torch_expected(lengths, enforce_sorted):
-    B, T = len(lengths), max(lengths)
-    padded = (100 * torch.arange(B).unsqueeze(1) + torch.arange(T)).unsqueeze(-1)
-    try:
-        packed = pack_padded_sequence(
-            padded, torch.tensor(lengths), batch_first=True, enforce_sorted=enforce_sorted
-        )
-    except RuntimeError as err:
-        return {"error": str(err)}
-    rows = packed.data.squeeze(-1).tolist()
-    index = packed.sorted_indices
+    """torch's packing of `lengths`, as the packing explorer's fields print it."""
+    want = torch_packing(lengths, enforce_sorted)
+    if want["error"]:
+        return {"error": want["error"]}
     return {
         "error": "",
-        "batch_sizes": str(packed.batch_sizes.tolist()),
-        "data_order": "[" + ", ".join(f"({v // 100}, {v % 100})" for v in rows) + "]",
-        "sorted_indices": "None" if index is None else str(index.tolist()),
-        "unsorted_indices": "None"
-        if index is None
-        else str(packed.unsorted_indices.tolist()),
+        "batch_sizes": str(want["batch_sizes"]),
+        "data_order": "[" + ", ".join(f"({b}, {t})" for b, t in want["order"]) + "]",
+        "sorted_indices": str(want["sorted"]),
+        "unsorted_indices": str(want["unsorted"]),
     }
-
-
-def random_lengths(rng):
-    n = rng.randint(1, 8)
-    top = rng.choice([1, 2, 3, 12, 12])  # small tops make ties and length-1 sequences
-    return [rng.randint(1, top) for _ in range(n)]
 
 
 # ---- tests ----------------------------------------------------------------------------
@@ -485,19 +457,13 @@ def test_mask_explorer_matches_torch(page, request, target):
             w.check("causal", want_causal)
             causal = want_causal
         w.type_lengths(", ".join(map(str, lengths)))
-        lens = torch.tensor(lengths)
-        seq = torch.repeat_interleave(torch.arange(len(lengths)), lens)
-        mask = seq[:, None] == seq[None, :]
-        if causal:
-            mask &= torch.ones_like(mask).tril()
-        cu = torch.cat([torch.zeros(1, dtype=torch.long), lens.cumsum(0)])
+        want = attention_mask(lengths, causal)
+        mask = want["mask"]
         got = w.fields()
         rows = "\n".join("".join(map(str, row)) for row in mask.int().tolist())
         assert got["mask_rows"] == rows, lengths
-        assert got["position_ids"] == str(
-            (torch.arange(len(seq)) - torch.repeat_interleave(cu[:-1], lens)).tolist()
-        )
-        assert got["cu_seqlens"] == str(cu.tolist())
+        assert got["position_ids"] == str(want["position_ids"])
+        assert got["cu_seqlens"] == str(want["cu_seqlens"])
         assert got["allowed_count"] == str(int(mask.sum()))
     assert_clean(page)
 
@@ -527,29 +493,27 @@ def test_widgets_are_readable_and_accessible_in_both_modes(page, request, target
     w.type_lengths("x")  # show the message too
     expect(w.message()).not_to_have_text("")
     # Contrast of every text in the widgets against the colour actually behind it.
+    page.evaluate(CONTRAST_JS)
     low = page.evaluate(
         """() => {
-          const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-          const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
-            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
-            .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
-          const bg = (el) => { for (let e = el; e; e = e.parentElement) {
-              const c = rgb(getComputedStyle(e).backgroundColor);
-              if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c; }
-            return [255, 255, 255]; };
+          const {parse, background, contrast} = window.__pv;
           const out = [];
           const selector = '.pv-field, .pv-title, .pv-hint, .widget-label, .widget-readout,'
             + ' .packviz-message, .widget-label-basic span, input[type=text], .pv-error';
-          for (const el of document.querySelectorAll(`[data-packviz] :is(${selector})`)) {
+          const texts = document.querySelectorAll(`[data-packviz] :is(${selector})`);
+          let checked = 0;
+          for (const el of texts) {
             if (!el.textContent.trim() && el.tagName !== 'INPUT') continue;
             if (!el.getClientRects().length) continue;
-            const l1 = lum(rgb(getComputedStyle(el).color)), l2 = lum(bg(el));
-            const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+            checked += 1;
+            const ratio = contrast(parse(getComputedStyle(el).color), background(el));
             if (ratio < 4.5) out.push(`${el.className || el.tagName}: ${ratio.toFixed(2)}`);
           }
-          return out;
+          return {checked, low: out};
         }"""
     )
+    assert low["checked"] >= 10 * len(kinds), low  # the texts were found
+    low = low["low"]
     assert low == []
     axe = request.getfixturevalue("axe")
     results = axe(
@@ -649,21 +613,8 @@ def lab(tmp_path, browser):
             pytest.fail("JupyterLab did not start: " + (tmp_path / "lab.log").read_text())
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         pg = context.new_page()
-        pg.outside_requests, pg.console_errors = [], []
-
-        def guard(route):
-            url = route.request.url
-            if url.startswith((base, "data:", "blob:", "ws://127.0.0.1")):
-                route.continue_()
-            else:
-                pg.outside_requests.append(url)
-                route.abort()
-
-        context.route("**/*", guard)
-        pg.on(
-            "console",
-            lambda m: pg.console_errors.append(m.text) if m.type == "error" else None,
-        )
+        pg.outside_requests = confine(context, base)
+        pg.console_errors = record_console_errors(pg)
         pg.goto(f"{base}/lab/tree/live.ipynb?token=packviz")
         expect(pg.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=90_000)
         # The kernel has started when the status bar says so.

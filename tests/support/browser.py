@@ -1,0 +1,128 @@
+"""Chromium on the built book: the server, the confined page, the contrast script.
+
+Used by tests/browser (conftest.py and the test modules) and by
+benchmarks/widget_latency.py. Plain functions, no pytest: the benchmark runs outside
+pytest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import pathlib
+import threading
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# BOOK_HTML points the browser tests at another built book (a scratch build, say).
+HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test and benchmark output readable
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: pathlib.Path) -> Iterator[str]:
+    """Serve `directory` on a free port of 127.0.0.1; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def confine(context, base_url: str) -> list[str]:
+    """Let the pages of a Playwright `context` load only from `base_url`'s host.
+
+    data: and blob: URLs pass too. Every other request is aborted and its URL appended
+    to the returned list (a test asserts that it stays empty).
+    """
+    local = urlparse(base_url).netloc
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob") or parsed.netloc == local:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return outside
+
+
+def record_console_errors(page, ignore: tuple[str, ...] = ()) -> list[str]:
+    """Collect the page's console errors and uncaught exceptions in the returned list.
+
+    Errors that contain a string of `ignore` are left out. A "Failed to load resource"
+    error gets the address it is about (the message alone does not say which).
+    """
+    errors: list[str] = []
+
+    def add(text: str, url: str | None = None) -> None:
+        if not any(n in text for n in ignore):
+            errors.append(f"{text} ({url})" if url else text)
+
+    def on_console(msg):
+        if msg.type == "error":
+            add(msg.text, (getattr(msg, "location", None) or {}).get("url"))
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda err: add(str(err)))
+    return errors
+
+
+# Installs window.__pv = {parse, lum, background, contrast} in a page: a CSS colour
+# parsed to {r, g, b, a}, its relative luminance, an element's effective background
+# (the first ancestor with an opaque background colour) and the WCAG contrast ratio.
+CONTRAST_JS = """
+() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = (c) => {
+    const ch = [c.r, c.g, c.b].map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0.9) return c;
+    }
+    return parse(getComputedStyle(document.body).backgroundColor) ||
+      {r: 255, g: 255, b: 255, a: 1};
+  };
+  const contrast = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  window.__pv = {parse, lum, background, contrast};
+}
+"""
