@@ -1,7 +1,8 @@
 """Figures of padded and packed batches (matplotlib, Okabe-Ito colours, white background).
 
 Every function returns a matplotlib Figure and checks its inputs; the figure has a white
-face so that it reads on light and dark pages alike.
+face so that it reads on light and dark pages alike. The colours, and the text colour on
+each, come from packviz.palette, which the widgets use too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from packviz.core import batch_sizes_from_lengths, check_lengths, pack_order, waste
+from packviz.palette import PAD_COLOR, SEQUENCE_COLORS, ink_on
 
 __all__ = [
     "OKABE_ITO",
@@ -24,18 +26,7 @@ __all__ = [
 ]
 
 # Okabe & Ito (2008), colour-blind safe; black is last so that it is used least.
-OKABE_ITO = [
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#000000",
-]
-PAD_COLOR = "#DDDDDD"
-TEXT_ON = {"#000000": "white", "#0072B2": "white", "#D55E00": "white"}
+OKABE_ITO = list(SEQUENCE_COLORS)
 
 
 def sequence_color(i: int) -> str:
@@ -54,7 +45,7 @@ def _cell(ax, x: float, y: float, colour: str | None, label: str = "") -> None:
                            linewidth=1.5))
     if label:
         ax.text(x + 0.5, y + 0.5, label, ha="center", va="center", fontsize=8,
-                color=TEXT_ON.get(colour, "black"))
+                color=ink_on(colour))
 
 
 def _frame(ax, width: int, height: int) -> None:

@@ -21,6 +21,7 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
+from packviz import palette
 from packviz.core import check_lengths, parse_lengths, skewed_lengths
 
 __all__ = [
@@ -43,9 +44,14 @@ MAX_SKEW = 3.0
 
 
 def _module_source(kind: str) -> str:
-    """Return the ES module of one view: shared logic, shared DOM helpers, the view."""
+    """Return the ES module of one view: the palette, shared logic, DOM helpers, the view.
+
+    The palette is packviz.palette's, as one line of JavaScript (`const PALETTE`), so
+    the figures and the widgets draw with the same colours.
+    """
     parts = ["core.js", "view.js", f"{kind}.js"]
-    return "\n".join((JS_DIR / p).read_text(encoding="utf-8") for p in parts)
+    sources = [(JS_DIR / p).read_text(encoding="utf-8") for p in parts]
+    return "\n".join([palette.javascript(), *sources])
 
 
 _CSS = (JS_DIR / "packviz.css").read_text(encoding="utf-8")
@@ -190,6 +196,15 @@ def _check_int(name: str, value: object, low: int, high: int) -> int:
 # ---- controls -------------------------------------------------------------------------
 
 _WIDE = {"description_width": "initial"}
+# Narrow screens (a phone is 390 px wide): a row of controls wraps instead of squeezing
+# its sliders, and the grid of length sliders has as many columns as fit (one on a
+# phone). packviz.css keeps each slider's track at least 120 px wide.
+_GRID_COLUMNS = "repeat(auto-fill, minmax(min(100%, 250px), 1fr))"
+
+
+def _row(children: list) -> widgets.HBox:
+    """A row of controls that wraps onto more lines when it does not fit."""
+    return widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap"))
 
 
 def _lengths_controls(view: _LengthsView, sliders: bool, links: list) -> tuple[dict, list]:
@@ -211,7 +226,7 @@ def _lengths_controls(view: _LengthsView, sliders: bool, links: list) -> tuple[d
     links.append(widgets.jsdlink((view, "message"), (message, "value")))
     controls = {"text": text, "message": message}
     if not sliders:
-        return controls, [widgets.HBox([text, message])]
+        return controls, [_row([text, message])]
     count = widgets.IntSlider(
         value=view.n, min=1, max=MAX_COUNT, description="sequences", style=_WIDE
     )
@@ -231,10 +246,9 @@ def _lengths_controls(view: _LengthsView, sliders: bool, links: list) -> tuple[d
         length_sliders.append(slider)
     controls.update(count=count, lengths=length_sliders)
     grid = widgets.GridBox(
-        length_sliders,
-        layout=widgets.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))"),
+        length_sliders, layout=widgets.Layout(grid_template_columns=_GRID_COLUMNS)
     )
-    return controls, [widgets.HBox([count, text, message]), grid]
+    return controls, [_row([count, text, message]), grid]
 
 
 def _checkbox(view: anywidget.AnyWidget, name: str, links: list) -> widgets.Checkbox:
@@ -263,7 +277,7 @@ def packing_explorer(
     controls, rows = _lengths_controls(view, sliders=True, links=links)
     controls["batch_first"] = _checkbox(view, "batch_first", links)
     controls["enforce_sorted"] = _checkbox(view, "enforce_sorted", links)
-    rows.append(widgets.HBox([controls["batch_first"], controls["enforce_sorted"]]))
+    rows.append(_row([controls["batch_first"], controls["enforce_sorted"]]))
     return Explorer("packing", view, controls, rows, links)
 
 
@@ -305,8 +319,8 @@ def waste_explorer(
     for name, slider in sliders.items():
         links.append(widgets.jslink((slider, "value"), (view, name)))
     rows = [
-        widgets.HBox([sliders["batch_size"], sliders["max_length"]]),
-        widgets.HBox([sliders["skew"], sliders["seed"]]),
+        _row([sliders["batch_size"], sliders["max_length"]]),
+        _row([sliders["skew"], sliders["seed"]]),
     ]
     return Explorer("waste", view, sliders, rows, links)
 

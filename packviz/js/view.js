@@ -2,13 +2,11 @@
 // Every text that comes from the reader or the model goes in with textContent: this file
 // never parses text as HTML (no inner/outer HTML setters).
 
-// Okabe-Ito, one colour per sequence (the book's palette), and a readable text colour
-// on each (black on the light ones, white on blue and black).
-export const COLORS = [
-  "#E69F00", "#56B4E9", "#009E73", "#F0E442",
-  "#0072B2", "#D55E00", "#CC79A7", "#000000",
-];
-const INK = ["#000", "#000", "#000", "#000", "#fff", "#000", "#000", "#fff"];
+// One colour per sequence and a readable text colour on each: PALETTE comes from
+// packviz/palette.py (packviz.widgets puts it in front of this file), which the
+// matplotlib figures use too.
+export const COLORS = PALETTE.sequences;
+const INK = PALETTE.inks;
 export const colorOf = (s) => COLORS[s % COLORS.length];
 export const inkOf = (s) => INK[s % INK.length];
 
