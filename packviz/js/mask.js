@@ -3,9 +3,15 @@
 // transformer-style (concatenated into one row of tokens): a token may attend only to
 // tokens of its own sequence (and, if causal, not to later ones).
 
-function drawMask(lengths, m, causal) {
+// The mask is at most 384 px square, less where the view is narrower (a phone): it
+// leaves room for the row labels (LABELS_W) and keeps at least 2 px per token.
+const MASK_MAX = 384;
+const LABELS_W = 100;
+const maskRoom = (width) => (width > 0 ? Math.min(MASK_MAX, width - LABELS_W) : MASK_MAX);
+
+function drawMask(lengths, m, causal, room) {
   const { N, cuSeqlens } = m;
-  const size = Math.max(4, Math.min(24, Math.floor(384 / N)));
+  const size = Math.max(2, Math.min(24, Math.floor(room / N)));
   const side = N * size;
   const fig = figure(
     `${causal ? "Causal block" : "Block"}-diagonal attention mask for lengths ` +
@@ -59,7 +65,9 @@ function drawMask(lengths, m, causal) {
 
 function renderMask({ model, el }) {
   el.classList.add("packviz-view");
+  let width = 0;
   const draw = () => {
+    width = el.clientWidth;
     const lengths = modelLengths(model);
     const causal = model.get("causal");
     const m = maskSummary(lengths, causal);
@@ -67,7 +75,7 @@ function renderMask({ model, el }) {
     field(box, "lengths", "lengths").textContent = pyList(lengths);
     box.append(h("div", { class: "pv-title" },
       `Attention mask (queries down, keys across)${causal ? ", causal" : ""}`));
-    box.append(drawMask(lengths, m, causal));
+    box.append(drawMask(lengths, m, causal, maskRoom(width)));
     const pairs = field(box, "allowed query-key pairs", "allowed");
     pairs.append(
       h("span", { "data-field": "allowed_count" }, String(m.allowedCount)),
@@ -89,7 +97,17 @@ function renderMask({ model, el }) {
     box.append(details);
     el.replaceChildren(box);
   };
-  return mountView(el, model, "mask", [...LENGTH_TRAITS, "causal"], draw);
+  const stop = mountView(el, model, "mask", [...LENGTH_TRAITS, "causal"], draw);
+  // Redraw when the view's width changes the room for the mask (on attach, on rotation).
+  if (typeof ResizeObserver === "undefined") return stop;
+  const resized = new ResizeObserver(() => {
+    if (maskRoom(el.clientWidth) !== maskRoom(width)) draw();
+  });
+  resized.observe(el);
+  return () => {
+    resized.disconnect();
+    stop();
+  };
 }
 
 export default {

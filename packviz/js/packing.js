@@ -4,6 +4,9 @@
 
 // Sequence index with the time step as subscript: "0₃" is sequence 0, step 3.
 const tokenLabel = (seq, t) => `${seq}${sub(t)}`;
+// Cells are 28 px wide, down to 22 px where the page is narrow (a phone): twelve steps
+// then fit in 390 px.
+const CELL_COLUMN = "minmax(22px, 28px)";
 
 function drawPadded(lengths, batchFirst) {
   const B = lengths.length;
@@ -14,7 +17,7 @@ function drawPadded(lengths, batchFirst) {
     .join("; ");
   const rows = batchFirst ? B : T;
   const cols = batchFirst ? T : B;
-  const fig = figure(`Padded batch ${shape}. ${summary}.`, `auto repeat(${cols}, 28px)`);
+  const fig = figure(`Padded batch ${shape}. ${summary}.`, `auto repeat(${cols}, ${CELL_COLUMN})`);
   fig.append(blank());
   for (let c = 0; c < cols; c++) fig.append(axis(batchFirst ? `t=${c}` : `b=${c}`));
   for (let r = 0; r < rows; r++) {
@@ -40,7 +43,7 @@ function drawPacked(summary) {
         .map(([seq]) => seq)
         .join(", ")}`)
       .join("; ") + ".";
-  const fig = figure(label, `auto repeat(${T}, 28px)`);
+  const fig = figure(label, `auto repeat(${T}, ${CELL_COLUMN})`);
   // Column t holds the batch_sizes[t] rows of step t, in the order they sit in data.
   const offsets = [];
   batchSizes.reduce((acc, bs) => {

@@ -14,7 +14,8 @@ function drawRun(lengths, t, packed) {
     : `Padded run at step ${t}: updates all ${B} sequences` +
       (onPads.length ? `, on pads for ${onPads.join(", ")}` : "") +
       `; every h_n from step ${T - 1}.`;
-  const fig = figure(label, `auto repeat(${T}, 26px) auto`, "pv-run");
+  // Steps are 26 px wide, down to 20 px where the page is narrow (a phone).
+  const fig = figure(label, `auto repeat(${T}, minmax(20px, 26px)) auto`, "pv-run");
   fig.append(blank());
   for (let c = 0; c < T; c++) fig.append(axis(`t=${c}`, c === t ? "pv-strong" : ""));
   fig.append(blank());

@@ -1,0 +1,117 @@
+"""The widgets on a phone: every page of the built book that shows a packviz widget, in a
+390 x 844 window (an iPhone 12 to 15 held upright).
+
+- every visible slider keeps a track at least 120 px wide (a thumb can drag it);
+- nothing is wider than the page: the document does not scroll sideways, every widget
+  ends inside the window, and no drawing scrolls sideways inside its view;
+- a long message under the lengths box wraps inside the widget.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import book_pages, expected_packviz_widgets, open_book_page
+
+PHONE = {"width": 390, "height": 844}
+MIN_TRACK = 120  # px
+
+WIDGET_PAGES = [p for p in book_pages() if expected_packviz_widgets(p)]
+
+# Visible sliders (label and track width), the document's widths, and for every packviz
+# widget its right edge and the widths of its views.
+_MEASURE_JS = """
+() => {
+  const shown = (e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const doc = document.documentElement;
+  const sliders = [...document.querySelectorAll('.packviz-widget .widget-hslider')]
+    .filter(shown)
+    .map((s) => {
+      const track = s.querySelector('.noUi-target') || s.querySelector('.slider-container');
+      return {
+        label: (s.querySelector('.widget-label') || {}).textContent || '?',
+        track: track ? track.getBoundingClientRect().width : 0,
+        right: s.getBoundingClientRect().right,
+      };
+    });
+  const widgets = [...document.querySelectorAll('.packviz-widget')].map((w) => ({
+    kind: w.dataset.packviz,
+    right: w.getBoundingClientRect().right,
+    controls: [...w.querySelectorAll('.widget-inline-hbox, input')]
+      .filter(shown)
+      .map((c) => [c.className.split(' ').filter((n) => n.startsWith('widget-'))
+                    .join(' ') || c.tagName, c.getBoundingClientRect().right]),
+    views: [...w.querySelectorAll('.packviz-view')]
+      .map((v) => [v.scrollWidth, v.clientWidth]),
+  }));
+  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, sliders, widgets};
+}
+"""
+
+
+def measure(page) -> dict:
+    return page.evaluate(_MEASURE_JS)
+
+
+def open_on_phone(page, book_url: str, widget_page: str) -> dict:
+    page.set_viewport_size(PHONE)
+    open_book_page(page, book_url, widget_page)
+    return measure(page)
+
+
+def test_the_book_has_pages_with_widgets():
+    assert WIDGET_PAGES, "no page of the built book shows a packviz widget"
+
+
+@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
+def test_every_slider_keeps_a_track_a_thumb_can_drag(page, book_url, widget_page):
+    m = open_on_phone(page, book_url, widget_page)
+    assert m["sliders"], f"{widget_page}: no visible slider found"
+    narrow = [(s["label"], round(s["track"])) for s in m["sliders"]
+              if s["track"] < MIN_TRACK]
+    assert not narrow, (
+        f"{widget_page} at {PHONE['width']} px: slider tracks under {MIN_TRACK} px: "
+        f"{narrow}")
+
+
+@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
+def test_nothing_is_wider_than_the_page(page, book_url, widget_page):
+    m = open_on_phone(page, book_url, widget_page)
+    width = PHONE["width"]
+    assert m["clientWidth"] == width
+    assert m["scrollWidth"] <= m["clientWidth"], (
+        f"{widget_page}: the page scrolls sideways ({m['scrollWidth']} px of content "
+        f"in {m['clientWidth']} px)")
+    assert len(m["widgets"]) == expected_packviz_widgets(widget_page)
+    for w in m["widgets"]:
+        assert w["right"] <= width, f"{widget_page}: {w['kind']} ends at {w['right']} px"
+        beyond = [(name, round(right)) for name, right in w["controls"] if right > width]
+        assert not beyond, f"{widget_page}: {w['kind']} controls past the edge: {beyond}"
+        for scroll, client in w["views"]:
+            assert scroll <= client, (
+                f"{widget_page}: the {w['kind']} drawing is {scroll} px wide in a "
+                f"{client} px view (it scrolls sideways)")
+
+
+@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
+def test_a_long_message_wraps_inside_the_widget(page, book_url, widget_page):
+    open_on_phone(page, book_url, widget_page)
+    box = page.locator(".packviz-lengths input").first
+    if box.count() == 0:
+        pytest.skip(f"{widget_page}: no lengths box")
+    box.fill("1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13")
+    message = page.locator("[data-field='input_message']").first
+    message.wait_for(state="visible")
+    text = message.text_content()
+    assert "8" in text, f"unexpected message: {text!r}"  # at most 8 sequences
+    box_right = page.evaluate(
+        "(e) => e.closest('.packviz-widget').getBoundingClientRect().right",
+        message.element_handle(),
+    )
+    rect = message.bounding_box()
+    assert rect["x"] + rect["width"] <= box_right + 0.5, (
+        f"{widget_page}: the message {text!r} runs past its widget")
+    m = measure(page)
+    assert m["scrollWidth"] <= m["clientWidth"]
