@@ -1,15 +1,17 @@
 """Book invariants: every chapter listed, run and checked; the built pages self-hosted."""
 
 import json
-import pathlib
+import pickle
 import re
+import sys
 
 import pytest
 import yaml
+from support import HTML, ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-HTML = ROOT / "_build" / "html"
+# What Sphinx recorded while it built HTML (myst-nb keeps each notebook's execution there).
+ENVIRONMENT = HTML.parent / ".doctrees" / "environment.pickle"
 
 
 def toc_files():
@@ -39,8 +41,13 @@ def markdown(path):
     return "\n".join("".join(c["source"]) for c in cells)
 
 
-def test_there_are_chapters():
-    assert len(CHAPTERS) >= 4
+def test_the_table_of_contents_lists_every_chapter_once_in_number_order():
+    listed = [entry for entry in toc_files() if entry.startswith("chapters/")]
+    assert CHAPTERS, "chapters/ holds no notebook"
+    assert listed == [f"chapters/{nb.stem}" for nb in CHAPTERS], (
+        "_toc.yml must list every chapter notebook once, in the order of their numbers")
+    numbers = [nb.stem.split("_")[0] for nb in CHAPTERS]
+    assert all(n.isdigit() for n in numbers) and len(set(numbers)) == len(numbers), numbers
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
@@ -97,8 +104,28 @@ def built_pages():
 @pytest.fixture(scope="module")
 def built():
     if not (HTML / "index.html").exists():
-        pytest.fail("the book is not built: run `make book` first (make test does it)")
+        pytest.fail(f"the book is not built in {HTML}: run `make book` first "
+                    "(make test does it), or set BOOK_HTML")
     return HTML
+
+
+@pytest.fixture(scope="module")
+def executions(built):
+    """myst-nb's record of each notebook the build executed: {docname: exec_data}.
+
+    exec_data has "method" (the execute_notebooks mode), "succeeded", "error" and
+    "traceback"; a notebook the build did not execute has none.
+    """
+    if not ENVIRONMENT.exists():
+        pytest.fail(f"{ENVIRONMENT} is missing: build the book with jupyter-book")
+    sys.path.insert(0, str(ROOT / "_ext"))  # the book's local Sphinx extension
+    try:
+        with ENVIRONMENT.open("rb") as f:
+            env = pickle.load(f)  # noqa: S301 (our own build's file)
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+    metadata = getattr(env, "nb_metadata", {})
+    return {doc: data.get("exec_data") for doc, data in metadata.items()}
 
 
 EXTERNAL_TAG = re.compile(
@@ -132,7 +159,25 @@ def test_built_pages_load_no_script_style_or_font_from_outside(built):
 
 @pytest.mark.book
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
-def test_the_build_executed_each_chapter(built, nb):
+def test_the_build_executed_each_chapter(built, executions, nb):
+    """The build ran the chapter itself, without an error, and each cell that raised
+    there is one the chapter tags raises-exception."""
+    run = executions.get(f"chapters/{nb.stem}")
+    assert run is not None, f"the build did not execute {nb.name} (execute_notebooks?)"
+    assert run["method"] == "force", f"{nb.name} was executed with {run['method']}"
+    assert run["succeeded"], f"{nb.name} failed in the build:\n{run['traceback']}"
     page = (built / "chapters" / f"{nb.stem}.html").read_text()
-    assert page.count("cell_output") >= 3, f"{nb.stem}.html shows no cell outputs"
-    assert "Traceback" not in page or "raises-exception" in page
+    # Cells are sibling <div class="cell ..."> blocks; an error shows as a traceback.
+    starts = [m.start() for m in re.finditer(r'<div class="cell[ "]', page)]
+    raised = []
+    for start, end in zip(starts, [*starts[1:], len(page)]):
+        cell = page[start:end]
+        if 'class="output traceback' in cell:
+            raised.append("tag_raises-exception" in cell[: cell.index(">")])
+    tagged = sum(
+        "raises-exception" in c.get("metadata", {}).get("tags", []) for c in code_cells(nb)
+    )
+    assert all(raised), f"{nb.stem}.html: a cell not tagged raises-exception raised"
+    assert len(raised) == tagged, (
+        f"{nb.stem}.html: {len(raised)} cells raised in the build, {tagged} are tagged "
+        "raises-exception")

@@ -1,13 +1,16 @@
 """packviz.core restates torch's packing rules in plain Python; check it against torch."""
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch.nn.utils.rnn import pack_padded_sequence
+from support.torch_reference import torch_pack
 
 import packviz
+import packviz.core
 from packviz.core import (
     batch_sizes_from_lengths,
     check_lengths,
@@ -20,14 +23,6 @@ from packviz.core import (
 )
 
 lengths_lists = st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=8)
-
-
-def torch_pack(lengths):
-    """Pack a batch whose entry (b, t) is 100*b + t, so data rows name their origin."""
-    B, T = len(lengths), max(lengths)
-    padded = (100 * torch.arange(B).unsqueeze(1) + torch.arange(T)).unsqueeze(-1)
-    return pack_padded_sequence(padded, torch.tensor(lengths), batch_first=True,
-                                enforce_sorted=False)
 
 
 @settings(max_examples=300, deadline=None)
@@ -124,5 +119,17 @@ def test_skewed_lengths_rejects_bad_arguments(args):
         skewed_lengths(*args)
 
 
-def test_package_exports_the_core_functions():
-    assert packviz.batch_sizes_from_lengths is batch_sizes_from_lengths
+def test_package_exports_every_public_name_of_core():
+    """`import packviz` gives every public function and class of packviz.core, and
+    packviz.core.__all__ names them all (a new helper must be added to both)."""
+    defined = {
+        name
+        for name, obj in vars(packviz.core).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == "packviz.core"
+    }
+    assert set(packviz.core.__all__) == defined
+    assert set(packviz.__all__) >= defined
+    for name in defined:
+        assert getattr(packviz, name) is getattr(packviz.core, name), name

@@ -21,10 +21,10 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
+from support import HTML  # noqa: E402
 from support.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    HTML,
     confine,
     record_console_errors,
     serve,

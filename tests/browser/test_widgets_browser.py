@@ -36,7 +36,8 @@ import torch
 from playwright.sync_api import expect
 
 # conftest.py has put tests/ on sys.path (for `support`); widget_book is in scripts/.
-from support.browser import CONTRAST_JS, HTML, confine, record_console_errors, serve
+from support import HTML
+from support.browser import CONTRAST_JS, confine, record_console_errors, serve
 from support.torch_reference import attention_mask, random_lengths, torch_packing
 from torch.nn.utils.rnn import pack_padded_sequence
 

@@ -11,3 +11,11 @@ tests/*.py import it as `support` (pytest puts tests/ on sys.path); tests/browse
 benchmarks/ put tests/ on sys.path first (`support.path()` names it). It imports no
 conftest.
 """
+
+import os
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The built book the book and browser tests read: BOOK_HTML (an environment variable)
+# points them at another build, e.g. a scratch one: BOOK_HTML=/tmp/b/_build/html.
+HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()

@@ -10,15 +10,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import os
 import pathlib
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-# BOOK_HTML points the browser tests at another built book (a scratch build, say).
-HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
