@@ -24,6 +24,11 @@ import nbformat
 from nbclient import NotebookClient
 
 NO_MKLDNN_STARTUP = "import torch\ntorch.backends.mkldnn.enabled = False\n"
+# Appended to the run (never written): fails if the startup file did not take effect.
+NO_MKLDNN_PROBE = (
+    "import torch\n"
+    "assert not torch.backends.mkldnn.enabled, 'oneDNN is still on: --no-mkldnn failed'"
+)
 
 
 def run(
@@ -45,12 +50,16 @@ def run(
             resources={"metadata": {"path": str(path.parent)}},
             store_widget_state=True,
         )
+        if no_mkldnn:
+            nb.cells.append(nbformat.v4.new_code_cell(NO_MKLDNN_PROBE))
         start = time.perf_counter()
         if env is None:
             client.execute()
         else:
             client.execute(env=env)
         seconds = time.perf_counter() - start
+        if no_mkldnn:
+            nb.cells.pop()
     if write:
         nbformat.write(nb, path)
     return seconds

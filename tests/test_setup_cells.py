@@ -31,10 +31,19 @@ import textwrap
 import nbformat
 import pytest
 import yaml
+from colab_sim import (
+    ENABLED,
+    REPO_URL_LINE,
+    clone_with_working_tree_package,
+    printed,
+    setup_cell,
+    with_repo_url,
+    write_fake_colab,
+    write_kernelspec,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-REPO_URL_LINE = re.compile(r'^REPO_URL = "([^"]*)"$', re.M)
 
 
 def _contributing_setup_cell() -> str:
@@ -57,10 +66,6 @@ def _expected_setup_cell(url: str) -> str:
     return REPO_URL_LINE.sub(f'REPO_URL = "{url}"', template)
 
 
-def _first_code_cell(nb) -> nbformat.NotebookNode:
-    return next(cell for cell in nb.cells if cell.cell_type == "code")
-
-
 def test_contributing_setup_cell_installs_from_repo_url():
     cell = _contributing_setup_cell()
     assert '%pip install --quiet "packviz @ git+{REPO_URL}"' in cell
@@ -70,7 +75,7 @@ def test_contributing_setup_cell_installs_from_repo_url():
 @pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_first_code_cell_is_the_setup_cell(path):
-    cell = _first_code_cell(nbformat.read(path, as_version=4))
+    cell = setup_cell(nbformat.read(path, as_version=4))
     assert "remove-cell" in cell.metadata.get("tags", []), (
         f"{path.name}: tag the setup cell remove-cell (hidden in the HTML)"
     )
@@ -86,16 +91,6 @@ def test_first_code_cell_is_the_setup_cell(path):
 
 
 # --- Colab, simulated --------------------------------------------------------------
-FAKE_COLAB_OUTPUT = '''\
-"""Stand-in for google.colab.output: records that the widget manager was enabled."""
-import os
-
-
-def enable_custom_widget_manager():
-    with open(os.environ["COLAB_SIM_LOG"], "a") as log:
-        log.write("enable_custom_widget_manager\\n")
-'''
-
 REPORT_CELL = """\
 import importlib.metadata, json, packviz
 print("COLAB-SIM " + json.dumps({
@@ -126,43 +121,6 @@ def _fastest_chapter() -> pathlib.Path:
     return min(CHAPTERS, key=lambda p: (_recorded_seconds(p), p.stat().st_size))
 
 
-def _git(*args: str, cwd: pathlib.Path) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def _clone_with_working_tree_package(dest: pathlib.Path) -> pathlib.Path:
-    """Clone this repo's HEAD; commit the working tree's package files on top.
-
-    In CI (a clean checkout) this is HEAD itself; on a work in progress, the chapter
-    under test needs the packviz it was written against.
-    """
-    _git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=ROOT)
-    shutil.rmtree(dest / "packviz")
-    shutil.copytree(
-        ROOT / "packviz", dest / "packviz", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    for name in ("pyproject.toml", "README.md"):
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, dest / name)
-    _git("add", "-A", "packviz", "pyproject.toml", cwd=dest)
-    if _git("status", "--porcelain", cwd=dest).strip():
-        _git(
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@localhost",
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-m",
-            "working tree package",
-            cwd=dest,
-        )
-    return dest
-
-
 def _site_without_packviz(dest: pathlib.Path) -> pathlib.Path:
     """Symlinks to every entry of this venv's site-packages, except packviz's."""
     site = pathlib.Path(sysconfig.get_paths()["purelib"])
@@ -191,11 +149,7 @@ def _colab_venv(tmp: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    fake = tmp / "fake_colab"
-    (fake / "google" / "colab").mkdir(parents=True)
-    (fake / "google" / "__init__.py").write_text("")
-    (fake / "google" / "colab" / "__init__.py").write_text("from . import output\n")
-    (fake / "google" / "colab" / "output.py").write_text(FAKE_COLAB_OUTPUT)
+    fake = write_fake_colab(tmp / "fake_colab")
     book_site = _site_without_packviz(tmp / "book_site")
     pathlib.Path(purelib, "colab_sim.pth").write_text(f"{fake}\n{book_site}\n")
     return python, pathlib.Path(purelib)
@@ -208,26 +162,12 @@ def test_chapter_runs_in_simulated_colab(tmp_path):
 
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout (pip installs from a git+file URL)")
-    repo = _clone_with_working_tree_package(tmp_path / "repo")
+    repo = clone_with_working_tree_package(tmp_path / "repo")
     python, purelib = _colab_venv(tmp_path)
     log = tmp_path / "colab.log"
 
     # The kernel imports google.colab at start, as Colab's does.
-    kernels = tmp_path / "kernels" / "colabsim"
-    kernels.mkdir(parents=True)
-    launcher = (
-        "import google.colab; from ipykernel import kernelapp; "
-        "kernelapp.launch_new_instance()"
-    )
-    (kernels / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [str(python), "-c", launcher, "-f", "{connection_file}"],
-                "display_name": "Colab (simulated)",
-                "language": "python",
-            }
-        )
-    )
+    kernels = write_kernelspec(tmp_path / "kernels", "colabsim", python, ["google.colab"])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
     env.update(
         COLAB_SIM_LOG=str(log),
@@ -239,10 +179,8 @@ def test_chapter_runs_in_simulated_colab(tmp_path):
 
     chapter = _fastest_chapter()
     nb = nbformat.read(chapter, as_version=4)
-    setup = _first_code_cell(nb)
     repo_url = repo.as_uri()
-    setup.source = REPO_URL_LINE.sub(f'REPO_URL = "{repo_url}"', setup.source)
-    assert repo_url in setup.source
+    setup = with_repo_url(nb, repo_url)
     nb.cells.append(nbformat.v4.new_code_cell(REPORT_CELL))
 
     ksm = KernelSpecManager(kernel_dirs=[str(kernels.parent)])
@@ -256,8 +194,7 @@ def test_chapter_runs_in_simulated_colab(tmp_path):
     try:
         client.execute(env=env)
     except Exception as err:  # show what the setup cell (pip) printed, then fail
-        printed = "".join(o.get("text", "") for o in setup.get("outputs", []))
-        pytest.fail(f"the chapter failed after the setup cell printed:\n{printed}\n{err}")
+        pytest.fail(f"the chapter failed; the setup cell printed:\n{printed(setup)}\n{err}")
 
     setup_text = json.dumps(setup.outputs)
     assert "error" not in setup_text.lower(), f"setup cell output: {setup_text[:2000]}"
@@ -276,6 +213,6 @@ def test_chapter_runs_in_simulated_colab(tmp_path):
     assert len(installed) == 1 and installed[0].startswith("packviz-"), (
         f"pip installed more than packviz: {installed}"
     )
-    assert log.exists() and "enable_custom_widget_manager" in log.read_text(), (
+    assert log.exists() and ENABLED in log.read_text(), (
         "the setup cell did not enable Colab's custom widget manager"
     )
