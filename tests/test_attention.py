@@ -6,14 +6,14 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.colors import to_rgb
+from support.torch_reference import attention_mask
 
 from packviz.attention import LEAK_COLOR, mask_figure, token_labels
 from packviz.draw import PAD_COLOR, sequence_color
 
 
 def block_diagonal(lengths):
-    doc_ids = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
-    return doc_ids[:, None] == doc_ids[None, :]
+    return attention_mask(lengths)["mask"]
 
 
 def pixels(fig):
