@@ -292,6 +292,14 @@ def test_glossary_is_a_myst_glossary_with_the_core_terms():
         "Bidirectional",
         "Padding side",
         "Batch first",
+        "Last state",
+        "Mask",
+        "key_padding_mask",
+        "SDPA",
+        "FlexAttention",
+        "oneDNN",
+        "cuDNN",
+        "Dynamo",
     ):
         assert term in terms, f"glossary lacks {term!r}"
 
@@ -322,3 +330,114 @@ def test_glossary_facts():
     assert torch.nn.Linear(2, 4)(nt).is_nested
     with pytest.raises(Exception):  # noqa: B017 (any error: it is not supported)
         torch.nn.LSTM(2, 4, batch_first=True)(nt)
+
+
+def _glossary_entry(term: str) -> str:
+    """The definition text of one glossary term (its indented lines)."""
+    match = re.search(rf"^{re.escape(term)}\n((?:  .*\n|\n)+)", GLOSSARY, re.M)
+    assert match, f"glossary lacks {term!r}"
+    return " ".join(match.group(1).split())
+
+
+def test_glossary_indices_and_last_state():
+    entry = _glossary_entry("unsorted_indices")
+    assert "Both are `None` with `enforce_sorted=True`" in entry
+    assert "even for lengths already sorted" in entry
+    x = torch.zeros(2, 5, 1)
+    assert rnn.pack_padded_sequence(x, [5, 2], batch_first=True).sorted_indices is None
+    already = rnn.pack_padded_sequence(x, [5, 2], batch_first=True, enforce_sorted=False)
+    assert already.sorted_indices.tolist() == [0, 1]
+    assert already.unsorted_indices.tolist() == [0, 1]
+    # "Among equal lengths the order is unspecified: torch 2.13 mixes ties past 16"
+    assert "torch 2.13 mixes ties past 16 sequences" in entry
+    ties = rnn.pack_padded_sequence(
+        torch.zeros(20, 3, 1), [3, 2] * 10, batch_first=True, enforce_sorted=False
+    )
+    if torch.__version__.startswith("2.13."):
+        assert ties.sorted_indices.tolist()[:3] == [0, 2, 18]
+    # "Last state": h_n[-1] only for one direction; with two, backward; forward h_n[-2]
+    entry = _glossary_entry("Last state")
+    assert "For a unidirectional layer" in entry and "forward one is `h_n[-2]`" in entry
+    torch.manual_seed(0)
+    lengths = torch.tensor([2, 5, 3])
+    padded = rnn.pad_sequence([torch.randn(int(n), 2) for n in lengths], batch_first=True)
+    packed = rnn.pack_padded_sequence(padded, lengths, batch_first=True,
+                                      enforce_sorted=False)
+    H = 4
+    bi = torch.nn.GRU(2, H, bidirectional=True, batch_first=True)
+    packed_out, h_n = bi(packed)
+    out, _ = rnn.pad_packed_sequence(packed_out, batch_first=True)
+    last = torch.arange(3), lengths - 1
+    assert torch.allclose(h_n[-2], out[last][:, :H])  # forward: the last real step
+    assert torch.allclose(h_n[-1], out[:, 0, H:])  # backward: ends at step 0
+    assert not torch.allclose(h_n[-1], out[last][:, H:])
+    assert torch.allclose(torch.cat([h_n[-2], h_n[-1]], dim=1),
+                          torch.cat([out[last][:, :H], out[:, 0, H:]], dim=1))
+
+
+def test_glossary_mask_meanings():
+    # "key_padding_mask ... True on each pad key, which attention then ignores"
+    assert "`True` on each pad key" in _glossary_entry("key_padding_mask")
+    assert "`True` on pads" in _glossary_entry("Mask")
+    torch.manual_seed(0)
+    B, T, E = 2, 4, 6
+    x = torch.randn(B, T, E)
+    lengths = torch.tensor([4, 2])
+    pads = torch.arange(T) >= lengths[:, None]  # True on pads
+    mha = torch.nn.MultiheadAttention(E, 2, batch_first=True).eval()
+    with torch.no_grad():
+        out, _ = mha(x, x, x, key_padding_mask=pads)
+        alone, _ = mha(x[1:, :2], x[1:, :2], x[1:, :2])
+    assert torch.allclose(out[1, :2], alone[0], atol=1e-6)
+    # "SDPA's boolean attn_mask ('may attend')": True where a query may attend
+    assert "SDPA's boolean `attn_mask` (\"may attend\")" in _glossary_entry("Mask")
+    q = torch.randn(B, 1, T, E)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    masked = sdpa(q, q, q, attn_mask=~pads[:, None, None, :])
+    short_alone = sdpa(q[1:, :, :2], q[1:, :, :2], q[1:, :, :2])
+    assert torch.allclose(masked[1, :, :2], short_alone[0], atol=1e-6)
+    # "the wrong one raises no error"
+    assert "the wrong one raises no error" in _glossary_entry("Mask")
+    wrong = sdpa(q, q, q, attn_mask=pads[:, None, None, :])
+    assert not torch.allclose(wrong[1, :, :2], short_alone[0], atol=1e-3)
+
+
+def test_glossary_attention_and_backend_terms():
+    from torch.nn.attention import SDPBackend
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+    from torch.utils.flop_counter import FlopCounterMode, flop_registry
+
+    # SDPA picks among FlashAttention, memory-efficient, cuDNN and math kernels
+    assert "FlashAttention, memory-efficient, cuDNN or a plain math path" in (
+        _glossary_entry("SDPA"))
+    assert {"FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION", "MATH"} <= set(
+        SDPBackend.__members__)
+    # FlexAttention: a mask_mod function, create_block_mask
+    assert "`mask_mod`" in _glossary_entry("FlexAttention") and callable(flex_attention)
+    assert "mask_mod" in inspect.signature(create_block_mask).parameters
+    # oneDNN: a padded nn.LSTM is one fused call the counter does not count; packed is
+    # PyTorch's own loop and counted
+    assert "`torch.backends.mkldnn.enabled`" in _glossary_entry("oneDNN")
+    assert torch.ops.aten.mkldnn_rnn_layer not in flop_registry
+    assert torch.ops.aten._cudnn_rnn not in flop_registry  # "cuDNN ... either"
+    lstm = torch.nn.LSTM(2, 3, batch_first=True)
+    padded = torch.randn(2, 5, 2)
+
+    def flops(x):
+        with FlopCounterMode(display=False) as counter:
+            lstm(x)
+        return counter.get_total_flops()
+
+    packed = rnn.pack_padded_sequence(padded, [5, 2], batch_first=True)
+    assert flops(packed) == 7 * 2 * 4 * 3 * (2 + 3)  # 7 real rows, 120 FLOPs each
+    fused = torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
+    assert flops(padded) == (0 if fused else 10 * 120)
+    # cuDNN: "torch.backends.cudnn.enabled, on by default"
+    assert "on by" in _glossary_entry("cuDNN") and torch.backends.cudnn.enabled is True
+    # Dynamo: torch.compile(fullgraph=True) raises on nn.LSTM
+    assert "`fullgraph=True` it raises" in _glossary_entry("Dynamo")
+    from torch import _dynamo
+
+    _dynamo.reset()
+    with pytest.raises(_dynamo.exc.Unsupported):
+        torch.compile(torch.nn.LSTM(2, 3), fullgraph=True)(torch.randn(4, 1, 2))
