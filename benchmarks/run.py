@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             run_devices, grid["sizes"], grid["layers"], grid["bidirectional"],
             grid["distributions"])
     ]
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     load_start = os.getloadavg()
     common = {"date": started.date().isoformat(), "machine": machine(),
               "torch": torch.__version__}
