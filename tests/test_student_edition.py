@@ -14,6 +14,7 @@ import sys
 
 import nbformat
 import pytest
+from support import python_notebook
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "student_edition.py"
@@ -53,13 +54,7 @@ def _fixture_book(root: pathlib.Path) -> pathlib.Path:
     )
     (root / "intro.md").write_text("# Fixture\n\nA tiny book.\n")
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
+    nb = python_notebook([
         md("# Chapter\n\n## Exercises"),
         md(f"```{{exercise}}\n:label: fx-ex-sum\n{EXERCISE_TEXT}: what is 40 + 2?\n```"),
         md(
@@ -73,7 +68,7 @@ def _fixture_book(root: pathlib.Path) -> pathlib.Path:
             f"```{{exercise}}\n:label: fx-ex-two\n{SECOND_EXERCISE_TEXT}\n```\n\n"
             f"```{{solution}} fx-ex-two\n:class: dropdown\n{PLAIN_SOLUTION}\n```"
         ),
-    ]
+    ])
     nbformat.write(nb, root / "chapter.ipynb")
     return root
 

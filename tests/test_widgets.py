@@ -190,14 +190,20 @@ def test_javascript_never_inserts_html_and_has_torch_message(node_core):
 # ---- the JavaScript logic, in node -----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def node_core(tmp_path_factory):
-    """core.js as an .mjs file node can import (it is an ES module inside a CJS tree)."""
+def node_module(tmp_path_factory, name: str, source: str) -> pathlib.Path:
+    """`source` as an .mjs file node can import (the views are ES modules inside a CJS
+    tree, so node needs the .mjs name); skips the test where node is missing."""
     if NODE is None:
         pytest.skip("node is not installed")
-    path = tmp_path_factory.mktemp("js") / "core.mjs"
-    shutil.copyfile(JS / "core.js", path)
+    path = tmp_path_factory.mktemp("js") / name
+    path.write_text(source, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def node_core(tmp_path_factory):
+    """core.js, the logic every view shares."""
+    return node_module(tmp_path_factory, "core.mjs", (JS / "core.js").read_text("utf-8"))
 
 
 def run_node(head: str, body: str, data) -> object:
@@ -408,12 +414,8 @@ function shown(el) {
 
 @pytest.fixture(scope="module")
 def node_state(tmp_path_factory):
-    """The state explorer's ES module, exactly as the widget ships it, as an .mjs file."""
-    if NODE is None:
-        pytest.skip("node is not installed")
-    path = tmp_path_factory.mktemp("js") / "state.mjs"
-    path.write_text(pw.StateView._esm, encoding="utf-8")
-    return path
+    """The state explorer's ES module, exactly as the widget ships it."""
+    return node_module(tmp_path_factory, "state.mjs", pw.StateView._esm)
 
 
 def run_state_view(node_state, body: str, data) -> object:

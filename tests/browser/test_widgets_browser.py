@@ -36,7 +36,7 @@ import torch
 from playwright.sync_api import expect
 
 # conftest.py has put tests/ on sys.path (for `support`); widget_book is in scripts/.
-from support import HTML
+from support import HTML, python_notebook
 from support.browser import CONTRAST_JS, confine, record_console_errors, serve
 from support.torch_reference import attention_mask, random_lengths, torch_packing
 from torch.nn.utils.rnn import pack_padded_sequence
@@ -569,13 +569,7 @@ def lab(tmp_path, browser):
     jupyter = ROOT / ".venv" / "bin" / "jupyter-lab"
     if not jupyter.exists() and shutil.which("jupyter-lab") is None:
         pytest.skip("JupyterLab is not installed")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in LAB_CELLS]
+    nb = python_notebook([nbformat.v4.new_code_cell(c) for c in LAB_CELLS])
     nbformat.write(nb, tmp_path / "live.ipynb")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -15,7 +15,21 @@ conftest.
 import os
 import pathlib
 
+import nbformat
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The built book the book and browser tests read: BOOK_HTML (an environment variable)
 # points them at another build, e.g. a scratch one: BOOK_HTML=/tmp/b/_build/html.
 HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
+
+
+def python_notebook(cells: list) -> nbformat.NotebookNode:
+    """A notebook of `cells` (nbformat cells) for the python3 kernel."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = list(cells)
+    return nb
