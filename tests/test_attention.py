@@ -65,3 +65,22 @@ def test_accepts_nested_lists():
 def test_bad_input_raises_value_error_saying_what_to_fix(mask, lengths, words):
     with pytest.raises(ValueError, match=words):
         mask_figure(mask, lengths)
+
+
+@pytest.mark.parametrize(("seed", "block"), [(0, 16), (1, 16), (2, 32), (3, 64)])
+def test_block_mask_computes_only_needed_scores_when_documents_fill_whole_tiles(
+    seed, block
+):
+    # Chapter 8's claim for its batch, in general: when every length is a multiple of
+    # BLOCK_SIZE, the document mask keeps exactly sum(n**2) scores' worth of tiles.
+    from torch.nn.attention.flex_attention import create_block_mask
+
+    generator = torch.Generator().manual_seed(seed)
+    lengths = block * torch.randint(1, 5, (6,), generator=generator)
+    doc_ids = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+    N = int(lengths.sum())
+    mask = create_block_mask(lambda b, h, q, k: doc_ids[q] == doc_ids[k], None, None,
+                             N, N, device="cpu", BLOCK_SIZE=block)
+    assert int(mask.to_dense().sum()) * block**2 == int((lengths**2).sum())
+    assert torch.equal(mask.to_dense()[0, 0].bool().repeat_interleave(block, 0)
+                       .repeat_interleave(block, 1), block_diagonal(lengths.tolist()))
