@@ -1,4 +1,4 @@
-# Two commands do everything on a fresh machine with Python 3.10+:
+# Two commands do everything on a fresh machine with Python 3.11, 3.12 or 3.13:
 #   make book   set up, then build the HTML book into _build/html
 #   make test   set up (test tools, npm packages, Chromium), then run every test
 SHELL := /bin/bash
@@ -14,14 +14,30 @@ JB_FLAGS ?= --all --warningiserror --keep-going
 # pip itself is pinned too: the one venv ships with may be old (23.x rejects some
 # `name @ git+file://` requirements that the Colab setup cell uses).
 PIP_VERSION := 26.3
+# The Pythons whose installs of requirements.txt were checked (README.md); make stops
+# early on any other.
+PYTHON_MIN := 3.11
+PYTHON_MAX := 3.13
+# PyPI's torch for Linux is the CUDA build (gigabytes of GPU libraries that the book
+# does not use). For the CPU build, point this at PyTorch's CPU index:
+#   make book TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+# Empty by default: the pins then install from PyPI (or this machine's mirror) alone.
+TORCH_INDEX_URL ?=
+PIP_INDEX := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL))
+# Strict nbval (never --nbval-lax): every stored output is compared.
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+# torch and oneDNN on their generic kernels, as on a CPU unlike ours.
+GENERIC_KERNELS := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup setup-test assets browser book book-student lab test test-fast lint \
-        timings bench bench-quick widget-bench figures clean
+.PHONY: help check-python setup setup-test assets browser book book-student lab test \
+        test-fast test-widgets7 test-compat lint timings bench bench-quick widget-bench \
+        figures clean
 
 help:
 	@echo "make book        build the HTML book into _build/html (sets everything up)"
 	@echo "make test        run every test (sets everything up, builds the book)"
+	@echo "make test-compat every chapter in a Colab-like runtime (downloads ~5 GB)"
 	@echo "make timings     report per-notebook execution and book build seconds"
 	@echo "make bench       run the full packing benchmark; bench-quick: 2-minute version"
 	@echo "make widget-bench  widget latency, first render and page weight (browser)"
@@ -30,18 +46,33 @@ help:
 	@echo "make lab         JupyterLab on the chapters"
 
 # --- setup ------------------------------------------------------------------
-$(VENV)/.book-installed: requirements.txt pyproject.toml
+# The interpreter that will run the book: the venv's once it exists.
+check-python:
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -c 'import sys; v = sys.version_info[:2]; \
+	  lo, hi = (tuple(map(int, x.split("."))) for x in ("$(PYTHON_MIN)", "$(PYTHON_MAX)")); \
+	  lo <= v <= hi or sys.exit(f"make: Python {v[0]}.{v[1]} ({sys.executable}) is not \
+	supported: the pinned packages install on Python $(PYTHON_MIN) to $(PYTHON_MAX). \
+	Pass one: make book PYTHON=python3.12 (and rm -rf $(VENV) if it was made with \
+	another Python).")'
+
+$(VENV)/.book-installed: requirements.txt pyproject.toml | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet pip==$(PIP_VERSION)
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet $(PIP_INDEX) -r requirements.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+# requirements-test.txt and requirements-lab.txt agree with requirements.txt (compiled
+# with it as a constraint); each is installed together with it.
 $(VENV)/.test-installed: $(VENV)/.book-installed requirements-test.txt
-	$(PIP) install --quiet -r requirements-test.txt
+	$(PIP) install --quiet $(PIP_INDEX) -r requirements.txt -r requirements-test.txt
 	touch $@
 
-setup: $(VENV)/.book-installed
+$(VENV)/.lab-installed: $(VENV)/.book-installed requirements-lab.txt
+	$(PIP) install --quiet $(PIP_INDEX) -r requirements.txt -r requirements-lab.txt
+	touch $@
+
+setup: check-python $(VENV)/.book-installed
 setup-test: $(VENV)/.test-installed browser assets
 
 # Widget JavaScript, require.js and MathJax come from npm (package-lock.json) and are
@@ -72,7 +103,7 @@ book-student: setup assets
 	$(PY) scripts/student_edition.py
 
 # JupyterLab on the chapters, with the book's pinned environment.
-lab: setup
+lab: check-python $(VENV)/.lab-installed
 	$(BIN)/jupyter lab --notebook-dir=chapters
 
 # --- tests ------------------------------------------------------------------
@@ -81,16 +112,47 @@ lint: $(VENV)/.test-installed
 
 # Everything: lint, unit and property tests, strict nbval of every chapter, build
 # checks and browser tests against the freshly built book. Two workers (one per core);
-# --dist loadfile keeps each notebook's cells together in one kernel.
+# --dist loadfile keeps each notebook's cells together in one kernel. Then what must
+# hold on another reader's machine: strict nbval again on torch's and oneDNN's generic
+# kernels, every chapter top to bottom with oneDNN off (its asserts, not its outputs:
+# tests/test_portability.py), and the widgets' Python side under ipywidgets 7.7.1.
 PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 test: setup-test book lint
-	$(BIN)/pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-current-env -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(PYTEST) tests chapters $(NBVAL) --dist loadfile -m "not portability"
+	$(GENERIC_KERNELS) $(PYTEST) chapters $(NBVAL) --dist loadfile
+	$(PYTEST) tests/test_portability.py -m portability
+	$(MAKE) --no-print-directory test-widgets7
 
 # Without rebuilding the book (for quick iterations on tests).
 test-fast: setup-test lint
-	$(BIN)/pytest tests chapters --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-current-env -q -n $(PYTEST_WORKERS) --dist loadfile -m "not browser and not book"
+	$(PYTEST) tests chapters $(NBVAL) --dist loadfile \
+	  -m "not browser and not book and not portability"
+
+# Colab ships ipywidgets 7.7.1 and packviz allows it: tests/test_widgets.py runs in a
+# venv that sees .venv's packages and this checkout, with ipywidgets 7.7.1 in front.
+W7 := $(VENV)/ipywidgets7
+$(W7)/.installed: $(VENV)/.test-installed
+	rm -rf $(W7)
+	$(PY) -m venv --without-pip $(W7)
+	$(PIP) --python $(W7)/bin/python install --quiet --no-deps ipywidgets==7.7.1 \
+	  ipython_genutils==0.2.0
+	$(W7)/bin/python -c 'import pathlib, sys, sysconfig; \
+	  pth = pathlib.Path(sysconfig.get_paths()["purelib"], "book-venv.pth"); \
+	  pth.write_text("\n".join(sys.argv[1:]) + "\n")' \
+	  "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" "$(CURDIR)"
+	touch $@
+
+test-widgets7: $(W7)/.installed
+	$(W7)/bin/python -c 'import ipywidgets; assert ipywidgets.__version__ == "7.7.1"'
+	$(W7)/bin/python -m pytest -q -n $(PYTEST_WORKERS) tests/test_widgets.py
+
+# Every chapter in a Colab-like runtime (scripts/colab_compat.py): Python 3.12, the
+# newest torch from PyPI, ipywidgets 7.7.1, each setup cell installing packviz from a
+# local clone. Not part of `make test`: it downloads about 5 GB into $(COMPAT_DIR).
+COMPAT_DIR ?= .compat
+test-compat: setup
+	$(PY) scripts/colab_compat.py --dir $(COMPAT_DIR)
 
 # --- measurements (scripts, not timed tests) --------------------------------
 timings: setup assets

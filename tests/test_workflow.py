@@ -58,3 +58,14 @@ def test_uploads_build_html_on_main_and_deploys_it_to_pages():
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert _uses("deploy", "actions/deploy-pages")
+
+
+def test_ci_installs_the_cpu_build_of_torch_through_the_makefile():
+    job = WORKFLOW["jobs"]["test"]
+    assert job["env"]["TORCH_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "PIP_INDEX := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL))" in (
+        makefile
+    )
+    installs = [line for line in makefile.splitlines() if " -r requirements.txt" in line]
+    assert installs and all("$(PIP_INDEX)" in line for line in installs)
