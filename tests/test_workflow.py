@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pathlib
+import shutil
+import subprocess
+import sys
 
+import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -69,3 +73,28 @@ def test_ci_installs_the_cpu_build_of_torch_through_the_makefile():
     )
     installs = [line for line in makefile.splitlines() if " -r requirements.txt" in line]
     assert installs and all("$(PIP_INDEX)" in line for line in installs)
+
+
+def _old_python() -> str | None:
+    """An interpreter older than the Makefile's PYTHON_MIN, if this machine has one."""
+    root = pathlib.Path.home() / ".pyenv" / "versions"
+    found = sorted(root.glob("3.10.*/bin/python")) + sorted(root.glob("3.9.*/bin/python"))
+    return str(found[0]) if found else shutil.which("python3.10")
+
+
+def test_make_stops_early_on_an_unsupported_python(tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    old = _old_python()
+    if old is None:
+        pytest.skip("no Python older than 3.11 here")
+    make = ["make", "-s", "--no-print-directory", "check-python", f"VENV={tmp_path}/none"]
+    refused = subprocess.run(
+        [*make, f"PYTHON={old}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "is not supported" in refused.stderr and "3.11 to 3.13" in refused.stderr
+    accepted = subprocess.run(
+        [*make, f"PYTHON={sys.executable}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert accepted.returncode == 0, accepted.stderr
