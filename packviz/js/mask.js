@@ -65,9 +65,7 @@ function drawMask(lengths, m, causal, room) {
 
 function renderMask({ model, el }) {
   el.classList.add("packviz-view");
-  let width = 0;
   const draw = () => {
-    width = el.clientWidth;
     const lengths = modelLengths(model);
     const causal = model.get("causal");
     const m = maskSummary(lengths, causal);
@@ -75,7 +73,7 @@ function renderMask({ model, el }) {
     field(box, "lengths", "lengths").textContent = pyList(lengths);
     box.append(h("div", { class: "pv-title" },
       `Attention mask (queries down, keys across)${causal ? ", causal" : ""}`));
-    box.append(drawMask(lengths, m, causal, maskRoom(width)));
+    box.append(drawMask(lengths, m, causal, maskRoom(el.clientWidth)));
     const pairs = field(box, "allowed query-key pairs", "allowed");
     pairs.append(
       h("span", { "data-field": "allowed_count" }, String(m.allowedCount)),
@@ -98,14 +96,9 @@ function renderMask({ model, el }) {
     el.replaceChildren(box);
   };
   const stop = mountView(el, model, "mask", [...LENGTH_TRAITS, "causal"], draw);
-  // Redraw when the view's width changes the room for the mask (on attach, on rotation).
-  if (typeof ResizeObserver === "undefined") return stop;
-  const resized = new ResizeObserver(() => {
-    if (maskRoom(el.clientWidth) !== maskRoom(width)) draw();
-  });
-  resized.observe(el);
+  const unobserve = redrawOnResize(el, maskRoom, draw);
   return () => {
-    resized.disconnect();
+    unobserve();
     stop();
   };
 }

@@ -17,7 +17,8 @@ function drawPadded(lengths, batchFirst) {
     .join("; ");
   const rows = batchFirst ? B : T;
   const cols = batchFirst ? T : B;
-  const fig = figure(`Padded batch ${shape}. ${summary}.`, `auto repeat(${cols}, ${CELL_COLUMN})`);
+  const columns = `auto repeat(${cols}, ${CELL_COLUMN})`;
+  const fig = figure(`Padded batch ${shape}. ${summary}.`, columns);
   fig.append(blank());
   for (let c = 0; c < cols; c++) fig.append(axis(batchFirst ? `t=${c}` : `b=${c}`));
   for (let r = 0; r < rows; r++) {

@@ -218,4 +218,20 @@ export function mountView(el, model, kind, names, draw) {
   };
 }
 
+// Redraw `el` when a change of its width changes `sizeOf(width)` (on attach, when a
+// phone turns): views whose drawing is sized to fit the page use it. Returns the cleanup.
+export function redrawOnResize(el, sizeOf, draw) {
+  if (typeof ResizeObserver === "undefined") return () => {};
+  let last = sizeOf(el.clientWidth);
+  const observer = new ResizeObserver(() => {
+    const size = sizeOf(el.clientWidth);
+    if (size !== last) {
+      last = size;
+      draw();
+    }
+  });
+  observer.observe(el);
+  return () => observer.disconnect();
+}
+
 export const LENGTH_TRAITS = ["n", "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7"];

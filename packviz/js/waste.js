@@ -2,7 +2,12 @@
 // Reads batch_size, max_length, skew and seed; draws the lengths skewed_lengths gives,
 // the padded versus real steps, and the mean wasted fraction as a function of skew.
 
-const BAR_W = 300;
+// Bars and curve are 300 px wide, less where the view is narrower (a phone): they
+// leave PLOT_MARGIN for the labels beside them.
+const PLOT_MAX = 300;
+const PLOT_MARGIN = 64;
+const plotWidth = (width) =>
+  width > 0 ? Math.min(PLOT_MAX, width - PLOT_MARGIN) : PLOT_MAX;
 const CURVE_DRAWS = 20;
 const CURVE_SKEWS = Array.from({ length: 31 }, (_, i) => i / 10);
 
@@ -16,14 +21,14 @@ function wasteOf(lengths) {
   return { T, real, padded, wasted: padded - real, fraction: (padded - real) / padded };
 }
 
-function drawBars(lengths, stats, maxLength) {
+function drawBars(lengths, stats, maxLength, barW) {
   const B = lengths.length;
   const rowH = B <= 16 ? 14 : Math.max(4, Math.floor(256 / B));
-  const scale = BAR_W / maxLength;
+  const scale = barW / maxLength;
   const fig = figure(
     `${B} sequences padded to T = ${stats.T} steps: ${stats.padded} padded steps, ` +
       `${stats.real} real, ${stats.wasted} wasted (${pct(stats.fraction)}).`,
-    `auto ${BAR_W + 4}px`,
+    `auto ${barW + 4}px`,
     "pv-bars",
   );
   fig.append(blank());
@@ -53,8 +58,7 @@ function drawBars(lengths, stats, maxLength) {
   return fig;
 }
 
-function drawCurve(curve, skew, current) {
-  const W = 300;
+function drawCurve(curve, skew, current, W) {
   const H = 120;
   const x = (k) => (k / 3) * W;
   const y = (f) => (1 - f) * H;
@@ -123,11 +127,12 @@ function renderWaste({ model, el }) {
     const seed = model.get("seed");
     const lengths = skewedLengths(B, L, skew, seed);
     const stats = wasteOf(lengths);
+    const plotW = plotWidth(el.clientWidth);
     const box = h("div", { class: "pv-body" });
     box.append(h("div", { class: "pv-title" },
       `skewed_lengths(${B}, ${L}, ${pyFloat(skew)}, seed=${seed})`));
     field(box, "lengths", "lengths").textContent = pyList(lengths);
-    box.append(drawBars(lengths, stats, L));
+    box.append(drawBars(lengths, stats, L, plotW));
     const steps = field(box, "steps", "steps");
     steps.append(
       h("span", { "data-field": "padded" }, String(stats.padded)),
@@ -138,10 +143,16 @@ function renderWaste({ model, el }) {
     field(box, "wasted fraction", "wasted_fraction").textContent = pct(stats.fraction);
     box.append(h("div", { class: "pv-title" },
       `Wasted fraction by skew (batch ${B}, max length ${L}, mean of ${CURVE_DRAWS} draws)`));
-    box.append(drawCurve(curveFor(B, L), skew, stats.fraction));
+    box.append(drawCurve(curveFor(B, L), skew, stats.fraction, plotW));
     el.replaceChildren(box);
   };
-  return mountView(el, model, "waste", ["batch_size", "max_length", "skew", "seed"], draw);
+  const traits = ["batch_size", "max_length", "skew", "seed"];
+  const stop = mountView(el, model, "waste", traits, draw);
+  const unobserve = redrawOnResize(el, plotWidth, draw);
+  return () => {
+    unobserve();
+    stop();
+  };
 }
 
 export default { render: renderWaste };
