@@ -120,7 +120,7 @@ def sort_order(lengths: Sequence[int]) -> tuple[list[int], list[int]]:
 
     torch's packing gives the same order for small batches (the widgets take at most 8
     sequences); torch leaves the order among equal lengths unspecified, and torch 2.13
-    on a CPU mixes ties past 16 sequences.
+    on a CPU can mix ties past 16 sequences.
     """
     lengths = check_lengths(lengths)
     # Longest first; equal lengths keep their original order (a stable sort).

@@ -2,7 +2,7 @@
 
 `pack_by_hand` is written out and explained in chapter 2 ("What packing produces");
 the chapter's copy and this one are kept identical by tests/test_packing.py.
-It sorts ties stably; torch's order among equal lengths is unspecified (torch 2.13 mixes
+It sorts ties stably; torch's order among equal lengths is unspecified (torch 2.13 can mix
 them past 16 sequences), so the two agree on batch_sizes, the sorted lengths and every
 sequence's steps, and on the order of ties only where torch's sort happens to be stable.
 """
