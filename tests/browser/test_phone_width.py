@@ -10,7 +10,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import book_pages, expected_packviz_widgets, open_book_page
+from conftest import (
+    book_pages,
+    expected_packviz_widgets,
+    open_book_page,
+    wait_until_settled,
+)
+
+from packviz.widgets import MAX_COUNT, MAX_LENGTH
 
 PHONE = {"width": 390, "height": 844}
 MIN_TRACK = 120  # px
@@ -32,6 +39,8 @@ _MEASURE_JS = """
       const track = s.querySelector('.noUi-target') || s.querySelector('.slider-container');
       return {
         label: (s.querySelector('.widget-label') || {}).textContent || '?',
+        value: (s.querySelector('.noUi-handle') || {ariaValueNow: null}).ariaValueNow,
+        max: (s.querySelector('.noUi-handle') || {ariaValueMax: null}).ariaValueMax,
         track: track ? track.getBoundingClientRect().width : 0,
         right: s.getBoundingClientRect().right,
       };
@@ -77,9 +86,8 @@ def test_every_slider_keeps_a_track_a_thumb_can_drag(page, book_url, widget_page
         f"{narrow}")
 
 
-@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
-def test_nothing_is_wider_than_the_page(page, book_url, widget_page):
-    m = open_on_phone(page, book_url, widget_page)
+def assert_fits(m: dict, widget_page: str) -> None:
+    """Nothing in `m` (see measure) is wider than the phone's page."""
     width = PHONE["width"]
     assert m["clientWidth"] == width
     assert m["scrollWidth"] <= m["clientWidth"], (
@@ -94,6 +102,37 @@ def test_nothing_is_wider_than_the_page(page, book_url, widget_page):
             assert scroll <= client, (
                 f"{widget_page}: the {w['kind']} drawing is {scroll} px wide in a "
                 f"{client} px view (it scrolls sideways)")
+
+
+@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
+def test_nothing_is_wider_than_the_page(page, book_url, widget_page):
+    assert_fits(open_on_phone(page, book_url, widget_page), widget_page)
+
+
+@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
+def test_the_largest_drawings_fit_too(page, book_url, widget_page):
+    # The most and longest sequences typed in, then every slider at its maximum.
+    open_on_phone(page, book_url, widget_page)
+    for box in page.locator(".packviz-lengths input").all():
+        box.fill(", ".join([str(MAX_LENGTH)] * MAX_COUNT))
+    wait_until_settled(page)  # the time step slider's maximum follows the lengths
+    for handle in page.locator(".packviz-widget .noUi-handle").all():
+        if handle.is_visible():
+            handle.focus()
+            handle.press("End")
+            # After its maximum changed (time step t), End stops at the first maximum
+            # (noUiSlider keeps its first range for the key): step up the rest.
+            for _ in range(MAX_LENGTH):
+                if handle.get_attribute("aria-valuenow") == handle.get_attribute(
+                        "aria-valuemax"):
+                    break
+                handle.press("PageUp")
+    wait_until_settled(page)
+    m = measure(page)
+    at_max = [s for s in m["sliders"] if s["value"] == s["max"]]
+    assert len(at_max) == len(m["sliders"]), [
+        (s["label"], s["value"], s["max"]) for s in m["sliders"] if s not in at_max]
+    assert_fits(m, widget_page)
 
 
 @pytest.mark.parametrize("widget_page", WIDGET_PAGES)
