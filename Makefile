@@ -37,7 +37,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make book        build the HTML book into _build/html (sets everything up)"
 	@echo "make test        run every test (sets everything up, builds the book)"
-	@echo "make test-compat every chapter in a Colab-like runtime (downloads ~5 GB)"
+	@echo "make test-widgets7  the widget tests under ipywidgets 7.7.1 (Colab's)"
+	@echo "make test-compat every chapter in a Colab-like runtime (~6 GB, built once)"
 	@echo "make timings     report per-notebook execution and book build seconds"
 	@echo "make bench       run the full packing benchmark; bench-quick: 2-minute version"
 	@echo "make widget-bench  widget latency, first render and page weight (browser)"
@@ -149,7 +150,7 @@ test-widgets7: $(W7)/.installed
 
 # Every chapter in a Colab-like runtime (scripts/colab_compat.py): Python 3.12, the
 # newest torch from PyPI, ipywidgets 7.7.1, each setup cell installing packviz from a
-# local clone. Not part of `make test`: it downloads about 5 GB into $(COMPAT_DIR).
+# local clone. Not part of `make test`: it puts about 6 GB into $(COMPAT_DIR).
 COMPAT_DIR ?= .compat
 test-compat: setup
 	$(PY) scripts/colab_compat.py --dir $(COMPAT_DIR)

@@ -2,20 +2,21 @@
 
 Usage: .venv/bin/python scripts/colab_compat.py [--dir DIR] [--python PY] [chapter ...]
 
-The runtime, built once under DIR (default .compat/, about 5 GB):
+The runtime, built once under DIR (default .compat/, about 6 GB):
 - a venv of Python 3.12 (the newest 3.12 that pyenv has, or --python), as Colab runs;
 - requirements-colab.txt: the newest torch on PyPI (the CUDA build, running on CPU),
-  ipywidgets 7.7.1 and the IPython and ipykernel of Colab's era; PIP_CONSTRAINT points
+  ipywidgets 7.7.1, IPython 7.34 and the ipykernel of that era; PIP_CONSTRAINT points
   at an empty file, so no constraint of this machine caps torch;
 - a stand-in `google.colab` (tests/colab_sim.py) and a kernel that imports
   `google.colab` and `ipywidgets` at start, as Colab's does.
 
-Then, for each chapter in _toc.yml (or those named): packviz is uninstalled, the
-chapter's setup cell gets REPO_URL = the file:// URL of a clone of this checkout, and
-the whole notebook runs from an empty folder (like Colab's /content). A chapter fails
-on any error, if the setup cell did not enable the widget manager, or if pip changed or
-removed any package that was there before (`pip freeze` before and after); packages it
-added (packviz and what Colab lacks) are listed.
+Then, for each chapter in _toc.yml (or those named): the runtime is put back as built
+(what an earlier setup cell added is uninstalled: each Colab notebook has a runtime of
+its own), the chapter's setup cell gets REPO_URL = the file:// URL of a clone of this
+checkout, and the whole notebook runs from an empty folder (like Colab's /content).
+A chapter fails on any error, if the setup cell did not enable the widget manager, or
+if pip changed or removed any package that was there before (`pip freeze` before and
+after); packages it added (packviz and what Colab lacks) are listed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import json
 import os
 import pathlib
 import shutil
@@ -81,7 +83,9 @@ def build_runtime(base: pathlib.Path, python: str, env: dict[str, str]) -> pathl
     """The venv under base/venv with requirements-colab.txt (kept while it is current)."""
     venv = base / "venv"
     stamp = venv / ".colab-installed"
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    lines = REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+    wanted = "\n".join(x for x in lines if x.strip() and not x.startswith("#"))
+    digest = hashlib.sha256(wanted.encode()).hexdigest()  # comments do not count
     if stamp.exists() and stamp.read_text() == digest:
         return venv / "bin" / "python"
     shutil.rmtree(venv, ignore_errors=True)
@@ -97,6 +101,8 @@ def build_runtime(base: pathlib.Path, python: str, env: dict[str, str]) -> pathl
     shutil.rmtree(fake, ignore_errors=True)
     write_fake_colab(fake)
     pathlib.Path(purelib, "google_colab_standin.pth").write_text(f"{fake}\n")
+    built = freeze(venv / "bin" / "python", env)
+    (venv / ".colab-freeze.json").write_text(json.dumps(built))
     stamp.write_text(digest)
     return venv / "bin" / "python"
 
@@ -115,6 +121,23 @@ def freeze(python: pathlib.Path, env: dict[str, str]) -> dict[str, str]:
     return pins
 
 
+def reset(python: pathlib.Path, env: dict[str, str], built: dict[str, str]) -> dict:
+    """Put the runtime back as built; return its freeze."""
+    before = freeze(python, env)
+    pip = [str(python), "-m", "pip"]
+    extra = sorted(set(before) - set(built))
+    if extra:  # what an earlier chapter's setup cell added
+        subprocess.run([*pip, "uninstall", "--quiet", "--yes", *extra], check=True, env=env)
+    changed = sorted(k for k in built if before.get(k) != built[k])
+    if changed:  # what an earlier (failing) setup cell changed
+        pins = [f"{k}=={built[k]}" for k in changed]
+        subprocess.run([*pip, "install", "-q", "--no-deps", *pins], check=True, env=env)
+    if extra or changed:
+        before = freeze(python, env)
+    assert before == built, "the runtime differs from the one built"
+    return before
+
+
 def toc_chapters() -> list[pathlib.Path]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [
@@ -128,15 +151,10 @@ def toc_chapters() -> list[pathlib.Path]:
 
 def run_chapter(
     path: pathlib.Path, python: pathlib.Path, base: pathlib.Path, repo_url: str,
-    env: dict[str, str],
+    env: dict[str, str], built: dict[str, str],
 ) -> tuple[list[str], dict[str, str]]:
     """Run one chapter; return (problems, packages its setup cell added)."""
-    subprocess.run(
-        [str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "packviz"],
-        check=False, capture_output=True, env=env,
-    )
-    before = freeze(python, env)
-    assert "packviz" not in before, "packviz is still installed"
+    before = reset(python, env, built)
     content = base / "content"  # an empty folder, like Colab's /content
     shutil.rmtree(content, ignore_errors=True)
     content.mkdir()
@@ -189,6 +207,8 @@ def main(argv: list[str]) -> int:
     print(f"runtime: {base / 'venv'} from {python} (pip install -r {REQUIREMENTS.name})",
           flush=True)
     kernel_python = build_runtime(base, python, env)
+    built = json.loads((base / "venv" / ".colab-freeze.json").read_text())
+    reset(kernel_python, env, built)
     versions = subprocess.run(
         [str(kernel_python), "-c",
          "import sys, torch, ipywidgets, IPython, ipykernel; print(sys.version.split()[0],"
@@ -204,7 +224,7 @@ def main(argv: list[str]) -> int:
     failed = 0
     for path in chapters:
         start = time.perf_counter()
-        problems, added = run_chapter(path, kernel_python, base, repo.as_uri(), env)
+        problems, added = run_chapter(path, kernel_python, base, repo.as_uri(), env, built)
         seconds = time.perf_counter() - start
         verdict = "FAILED" if problems else "passed"
         extra = ", ".join(f"{k}=={v}" for k, v in sorted(added.items()) if k != "packviz")
