@@ -273,6 +273,80 @@ def test_silent_pitfalls_as_stated():
                           atol=1e-6)
 
 
+# --- a training loop ---------------------------------------------------------------
+def _loop_setup():
+    """A small batch and the modules the training-loop recipe refers to."""
+    torch.manual_seed(0)
+    seqs = [torch.tensor([3, 1, 4]), torch.tensor([1, 5, 9, 2, 6]), torch.tensor([5])]
+    scope = {
+        "torch": torch,
+        "pad_sequence": rnn.pad_sequence,
+        "pack_padded_sequence": rnn.pack_padded_sequence,
+        "embed": torch.nn.Embedding(10, 2, padding_idx=0),
+        "lstm": torch.nn.LSTM(2, 4, batch_first=True),
+        "fc": torch.nn.Linear(4, 3),
+        "padded": rnn.pad_sequence(seqs, batch_first=True),
+        "lengths": torch.tensor([3, 5, 1]),
+    }
+    return seqs, scope
+
+
+def test_training_loop_recipe_runs_and_its_comments_hold():
+    block = re.search(r"```python\n(.*?)```", _section("A training loop"), re.S).group(1)
+    seqs, scope = _loop_setup()
+    exec(compile(block, "cheatsheet.md", "exec"), scope)  # noqa: S102
+    # collate pads, returns CPU int64 lengths and the labels
+    padded, lengths, labels = scope["collate"](list(zip(seqs, [0, 1, 2])))
+    assert torch.equal(padded, scope["padded"]) and torch.equal(lengths, scope["lengths"])
+    assert lengths.dtype == torch.int64 and lengths.device.type == "cpu"
+    assert labels.tolist() == [0, 1, 2]
+    # "pads embed to zeros"
+    assert scope["x"][padded == 0].eq(0).all()
+    # logits = fc(last real state); fc(out[:, -1]) after unpacking sees zeros
+    out, _ = rnn.pad_packed_sequence(scope["packed_out"], batch_first=True)
+    last_real = out[torch.arange(3), lengths - 1]
+    assert torch.allclose(scope["logits"], scope["fc"](last_real))
+    assert out[:, -1].eq(0).all(dim=1).tolist() == (lengths < lengths.max()).tolist()
+
+
+def test_training_loop_bullets_as_stated():
+    text = _section("A training loop")
+    _, scope = _loop_setup()
+    padded, lengths, lstm = scope["padded"], scope["lengths"], scope["lstm"]
+    x = scope["embed"](padded)
+    packed = rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    packed_out, _ = lstm(packed)
+    out, _ = rnn.pad_packed_sequence(packed_out, batch_first=True)
+    # a loss per token: ignore_index -100 on padded output == loss on packed .data
+    assert "targets set to -100 (its `ignore_index`)" in text
+    assert torch.nn.CrossEntropyLoss().ignore_index == -100
+    targets = rnn.pad_sequence([torch.arange(n) % 3 for n in lengths.tolist()],
+                               batch_first=True, padding_value=-100)
+    fc = torch.nn.Linear(4, 3)
+    loss_padded = torch.nn.CrossEntropyLoss()(fc(out).flatten(0, 1), targets.flatten())
+    packed_targets = rnn.pack_padded_sequence(targets, lengths, batch_first=True,
+                                              enforce_sorted=False)
+    loss_packed = torch.nn.CrossEntropyLoss()(fc(packed_out.data), packed_targets.data)
+    assert torch.allclose(loss_padded, loss_packed)
+    # a mean over real steps: out.sum(dim=1) / lengths, not out.mean(dim=1)
+    assert "`out.sum(dim=1) / lengths.unsqueeze(1)`" in text
+    real_mean = torch.stack([out[b, :n].mean(dim=0) for b, n in enumerate(lengths)])
+    assert torch.allclose(out.sum(dim=1) / lengths.unsqueeze(1), real_mean)
+    assert not torch.allclose(out.mean(dim=1), real_mean)
+    # h_0 in the batch's own order: torch reorders it
+    assert "`h_0` goes in your batch's own order" in text
+    h_0, c_0 = torch.randn(1, 3, 4), torch.randn(1, 3, 4)
+    _, (h_n, _) = lstm(packed, (h_0, c_0))
+    for b, n in enumerate(lengths.tolist()):
+        _, (h_b, _) = lstm(x[b : b + 1, :n], (h_0[:, b : b + 1], c_0[:, b : b + 1]))
+        assert torch.allclose(h_n[:, b], h_b[:, 0], atol=1e-6)
+    # .to(device) moves data and indices; batch_sizes stays on the CPU
+    moved = packed.to("meta")
+    assert moved.data.device.type == "meta"
+    assert moved.sorted_indices.device.type == moved.unsorted_indices.device.type == "meta"
+    assert moved.batch_sizes.device.type == "cpu"
+
+
 # --- glossary ----------------------------------------------------------------------
 def test_glossary_is_a_myst_glossary_with_the_core_terms():
     block = re.search(r"```\{glossary\}\n(.*?)```", GLOSSARY, re.S)
