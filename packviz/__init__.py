@@ -3,9 +3,11 @@
 Teaching code lives in the chapters. This package holds what the chapters reuse:
 plain-Python packing arithmetic (`packviz.core`), from-scratch packing with torch
 (`packviz.packing`, first written out in chapter 2), figures (`packviz.draw`), the
-live widgets (`packviz.widgets`), length-grouping batch samplers (`packviz.bucketing`)
-and bidirectional layers on padded batches without packing (`packviz.reversal`), the
-last two from chapter 6.
+live widgets (`packviz.widgets`), length-grouping batch samplers (`packviz.bucketing`),
+bidirectional layers on padded batches without packing (`packviz.reversal`), and
+chapter 6's recipe with the stored benchmark runs it reads (`packviz.recipe`, data in
+`packviz/data/benchmarks`); the colours of every figure and widget (`packviz.palette`);
+the accuracy figure of chapter 5 (`packviz.training`).
 """
 
 from packviz.core import (
