@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from packviz.draw import OKABE_ITO
+from packviz.palette import SEQUENCE_COLORS
 
 __all__ = ["accuracy_curves", "final_summary"]
 
-# Okabe-Ito blue, vermillion, bluish green, orange, reddish purple: distinct for
-# every colour-vision type; each line also gets its own marker and dash.
-_COLOURS = [OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[6]]
+# The book's palette (Okabe-Ito): blue, vermillion, bluish green, orange, reddish
+# purple, distinct for every colour-vision type; each line also has its own marker
+# and dash, so nothing depends on colour alone.
+_COLOURS = [SEQUENCE_COLORS[i] for i in (4, 5, 2, 0, 6)]
 _MARKERS = "osD^v"
 _DASHES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
 
