@@ -26,6 +26,8 @@ TORCH_INDEX_URL ?=
 PIP_INDEX := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL))
 # Strict nbval (never --nbval-lax): every stored output is compared.
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+# The executable pages: every chapter, and the benchmark appendix.
+NOTEBOOKS := chapters $(wildcard reference/*.ipynb)
 # torch and oneDNN on their generic kernels, as on a CPU unlike ours.
 GENERIC_KERNELS := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -120,14 +122,14 @@ lint: $(VENV)/.test-installed
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 test: setup-test book lint
-	$(PYTEST) tests chapters $(NBVAL) --dist loadfile -m "not portability"
-	$(GENERIC_KERNELS) $(PYTEST) chapters $(NBVAL) --dist loadfile
+	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadfile -m "not portability"
+	$(GENERIC_KERNELS) $(PYTEST) $(NOTEBOOKS) $(NBVAL) --dist loadfile
 	$(PYTEST) tests/test_portability.py -m portability
 	$(MAKE) --no-print-directory test-widgets7
 
 # Without rebuilding the book (for quick iterations on tests).
 test-fast: setup-test lint
-	$(PYTEST) tests chapters $(NBVAL) --dist loadfile \
+	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadfile \
 	  -m "not browser and not book and not portability"
 
 # Colab ships ipywidgets 7.7.1 and packviz allows it: tests/test_widgets.py runs in a
