@@ -66,10 +66,12 @@ $(VENV)/.book-installed: requirements.txt pyproject.toml | check-python
 	touch $@
 
 # requirements-test.txt and requirements-lab.txt agree with requirements.txt (compiled
-# with it as a constraint); each is installed together with it.
-$(VENV)/.test-installed: $(VENV)/.book-installed requirements-test.txt
-	$(PIP) install --quiet $(PIP_INDEX) -r requirements.txt -r requirements-test.txt
-	touch $@
+# with it as a constraint); each is installed together with it. The tests take JupyterLab
+# too: a browser test moves a widget in it with a live kernel.
+$(VENV)/.test-installed: $(VENV)/.book-installed requirements-test.txt requirements-lab.txt
+	$(PIP) install --quiet $(PIP_INDEX) -r requirements.txt -r requirements-test.txt \
+	  -r requirements-lab.txt
+	touch $@ $(VENV)/.lab-installed
 
 $(VENV)/.lab-installed: $(VENV)/.book-installed requirements-lab.txt
 	$(PIP) install --quiet $(PIP_INDEX) -r requirements.txt -r requirements-lab.txt
