@@ -7,7 +7,7 @@ The runtime, built once under DIR (default .compat/, about 6 GB):
 - requirements-colab.txt: the newest torch on PyPI (the CUDA build, running on CPU),
   ipywidgets 7.7.1, IPython 7.34 and the ipykernel of that era; PIP_CONSTRAINT points
   at an empty file, so no constraint of this machine caps torch;
-- a stand-in `google.colab` (tests/colab_sim.py) and a kernel that imports
+- a stand-in `google.colab` (tests/support/colab.py) and a kernel that imports
   `google.colab` and `ipywidgets` at start, as Colab's does.
 
 Then, for each chapter in _toc.yml (or those named): the runtime is put back as built
@@ -33,13 +33,13 @@ import sys
 import time
 
 import nbformat
-import yaml
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from colab_sim import (  # noqa: E402
+from support import toc_notebooks  # noqa: E402
+from support.colab import (  # noqa: E402
     ENABLED,
     clone_with_working_tree_package,
     printed,
@@ -138,17 +138,6 @@ def reset(python: pathlib.Path, env: dict[str, str], built: dict[str, str]) -> d
     return before
 
 
-def toc_chapters() -> list[pathlib.Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [
-        entry["file"]
-        for part in toc.get("parts", [])
-        for entry in part.get("chapters", [])
-        if entry.get("file", "").startswith("chapters/")
-    ]
-    return [ROOT / f"{name}.ipynb" for name in files]
-
-
 def run_chapter(
     path: pathlib.Path, python: pathlib.Path, base: pathlib.Path, repo_url: str,
     env: dict[str, str], built: dict[str, str],
@@ -220,7 +209,8 @@ def main(argv: list[str]) -> int:
     repo = base / "repo"
     shutil.rmtree(repo, ignore_errors=True)
     clone_with_working_tree_package(repo)
-    chapters = [pathlib.Path(c).resolve() for c in args.chapters] or toc_chapters()
+    named = [pathlib.Path(c).resolve() for c in args.chapters]
+    chapters = named or toc_notebooks("chapters/")
     failed = 0
     for path in chapters:
         start = time.perf_counter()

@@ -6,27 +6,11 @@ import re
 import sys
 
 import pytest
-import yaml
-from support import HTML, ROOT
+from support import HTML, ROOT, toc_files
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # What Sphinx recorded while it built HTML (myst-nb keeps each notebook's execution there).
 ENVIRONMENT = HTML.parent / ".doctrees" / "environment.pickle"
-
-
-def toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    return files
 
 
 def code_cells(path):

@@ -9,38 +9,18 @@ in their own pytest run, spread over both cores.
 
 from __future__ import annotations
 
-import pathlib
 import subprocess
 import sys
 
 import pytest
-import yaml
+from support import ROOT, toc_notebooks
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def _toc_chapters() -> list[pathlib.Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [entry["file"] for part in toc["parts"] for entry in part.get("chapters", [])]
-    # every chapter is a notebook; a reference page may be one too (the benchmark appendix)
-    return [
-        ROOT / f"{name}.ipynb"
-        for name in files
-        if name.startswith("chapters/") or (ROOT / f"{name}.ipynb").exists()
-    ]
-
-
-CHAPTERS = _toc_chapters()
-
-
-def test_toc_lists_chapters_that_exist():
-    assert CHAPTERS, "_toc.yml lists no chapter under chapters/"
-    missing = [p.name for p in CHAPTERS if not p.exists()]
-    assert not missing, f"_toc.yml lists chapters that do not exist: {missing}"
+# every chapter, and the benchmark appendix (tests/test_book.py checks the list itself)
+NOTEBOOKS = toc_notebooks()
 
 
 @pytest.mark.portability
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_chapter_runs_with_onednn_off(path):
     before = path.read_bytes()
     result = subprocess.run(

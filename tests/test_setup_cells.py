@@ -31,7 +31,7 @@ import textwrap
 import nbformat
 import pytest
 import yaml
-from colab_sim import (
+from support.colab import (
     ENABLED,
     REPO_URL_LINE,
     clone_with_working_tree_package,

@@ -18,7 +18,8 @@ import subprocess
 
 import nbformat
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from support import ROOT
+
 REPO_URL_LINE = re.compile(r'^REPO_URL = "([^"]*)"$', re.M)
 
 FAKE_COLAB_OUTPUT = '''\
