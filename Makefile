@@ -10,7 +10,7 @@ PY := $(BIN)/python
 PIP := $(BIN)/pip --disable-pip-version-check
 JB := $(BIN)/jupyter-book
 # Sphinx warnings are errors; --keep-going lists all of them before failing.
-JB_FLAGS ?= --all --warningiserror --keep-going
+JB_FLAGS ?= --warningiserror --keep-going
 # pip itself is pinned too: the one venv ships with may be old (23.x rejects some
 # `name @ git+file://` requirements that the Colab setup cell uses).
 PIP_VERSION := 26.3
