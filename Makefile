@@ -178,3 +178,7 @@ figures: setup
 
 clean:
 	rm -rf _build _widget_assets .jupyter_cache
+
+# Each part of the course kit (slides, PDF, grading, editions) keeps its targets in a
+# file of its own under mk/.
+include $(wildcard mk/*.mk)

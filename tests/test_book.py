@@ -155,8 +155,8 @@ def test_the_book_renders_stored_outputs_and_executes_nothing(executions):
 @pytest.mark.book
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
 def test_the_page_shows_every_stored_output_and_only_tagged_errors(built, nb):
-    """Each stored output (but glue's hidden records) reaches the page, and each cell that shows a traceback there
-    is one the chapter tags raises-exception."""
+    """Each stored output (but glue's hidden records) reaches the page, and each cell
+    that shows a traceback there is one the chapter tags raises-exception."""
     page = (built / "chapters" / f"{nb.stem}.html").read_text()
     # Cells are sibling <div class="cell ..."> blocks; an error shows as a traceback.
     starts = [m.start() for m in re.finditer(r'<div class="cell[ "]', page)]
