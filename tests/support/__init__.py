@@ -29,6 +29,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The built book the book and browser tests read: BOOK_HTML (an environment variable)
 # points them at another build, e.g. a scratch one: BOOK_HTML=/tmp/b/_build/html.
 HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
+# The student edition (make book-student); STUDENT_HTML points at another build.
+STUDENT_HTML = pathlib.Path(
+    os.environ.get("STUDENT_HTML") or ROOT / "_build" / "student" / "html").resolve()
 
 
 def python_notebook(cells: list) -> nbformat.NotebookNode:
