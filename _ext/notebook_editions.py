@@ -16,8 +16,8 @@ become the values the chapter stored; `{doc}` links point to the published book.
 
 `edition_notebook` converts one notebook; `write_tree` writes a whole branch (the
 notebooks and what Binder needs to run them) for the deploy workflow to push. Nothing
-here depends on Sphinx: `_ext/edition_buttons.py` (the Sphinx side) and `scripts/editions.py`
-(the command line) both call it.
+here depends on Sphinx: `_ext/edition_buttons.py` (the Sphinx side) and
+`scripts/editions.py` (the command line) both call it.
 """
 
 from __future__ import annotations
