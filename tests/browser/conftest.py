@@ -1,19 +1,24 @@
 """Fixtures for browser tests: the built book served on 127.0.0.1, Debian's Chromium.
 
 Every test gets a `page` whose requests are confined to the local server: any request
-for another host is aborted and recorded in `page.outside_requests`, and console
-errors (except the theme's known THEBE_JS_URL noise) go to `page.console_errors`.
+for another host is aborted and recorded in `page.outside_requests`; console errors
+and uncaught exceptions go to `page.console_errors`, and failed requests (status 400
+or more, or no response) to `page.failed_requests`. No error is exempt.
 
 BOOK_HTML (an environment variable) points the fixtures at another built book, e.g. a
-scratch build: `BOOK_HTML=/tmp/b/_build/html pytest tests/browser`. A test that takes a
-`book_page` argument runs once for every HTML page of the book (see `book_pages`).
+scratch build: `BOOK_HTML=/tmp/b/_build/html pytest tests/browser`. STUDENT_HTML does
+the same for the student edition (the `student_html` fixture builds it into a temporary
+folder when it is not set). A test that takes a `book_page` argument runs once for every
+HTML page of the book (see `book_pages`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 import pytest
@@ -27,10 +32,10 @@ from support.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     confine,
     record_console_errors,
+    record_failed_requests,
     serve,
 )
 
-KNOWN_NOISE = ("THEBE_JS_URL",)
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -40,15 +45,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def book_pages() -> list[str]:
-    """Every HTML page of the built book, relative to its root.
+def book_pages(html: pathlib.Path = HTML) -> list[str]:
+    """Every HTML page of the built book in `html`, relative to its root.
 
     Left out: files under `_static/`, `_sources/` and other `_` folders (not pages), and
     redirect stubs (JB's index.html is a meta refresh to the root page).
     """
     pages = []
-    for path in sorted(HTML.rglob("*.html")):
-        rel = path.relative_to(HTML)
+    for path in sorted(html.rglob("*.html")):
+        rel = path.relative_to(html)
         if any(part.startswith("_") for part in rel.parts[:-1]):
             continue
         head = path.read_text(encoding="utf-8", errors="replace")[:2000].lower()
@@ -85,15 +90,49 @@ def browser():
         b.close()
 
 
+def confined_page(browser, url: str, **context_options):
+    """A page of a fresh context that may only talk to `url`'s server, and records what
+    went wrong: `outside_requests`, `console_errors`, `failed_requests`."""
+    context = browser.new_context(**context_options)
+    pg = context.new_page()
+    pg.outside_requests = confine(context, url)
+    pg.console_errors = record_console_errors(pg)
+    pg.failed_requests = record_failed_requests(pg)
+    return pg
+
+
 @pytest.fixture
 def page(browser, book_url):
     """A fresh page that may only talk to the local book server."""
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.outside_requests = confine(context, book_url)
-    pg.console_errors = record_console_errors(pg, KNOWN_NOISE)
+    pg = confined_page(browser, book_url)
     yield pg
-    context.close()
+    pg.context.close()
+
+
+@pytest.fixture(scope="session")
+def student_html(tmp_path_factory) -> pathlib.Path:
+    """The student edition's HTML folder: STUDENT_HTML, or built now (about 10 s)."""
+    given = os.environ.get("STUDENT_HTML")
+    if given:
+        html = pathlib.Path(given).resolve()
+        if not (html / "index.html").exists():
+            pytest.fail(f"STUDENT_HTML={given} holds no built book")
+        return html
+    out = tmp_path_factory.mktemp("student") / "html"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "student_edition.py"), "--output", str(out)],
+        capture_output=True, text=True, timeout=900, check=False, cwd=ROOT,
+    )
+    if result.returncode != 0 or not (out / "index.html").exists():
+        pytest.fail("the student edition did not build:\n"
+                    + (result.stdout + result.stderr)[-3000:])
+    return out
+
+
+@pytest.fixture(scope="session")
+def student_url(student_html):
+    with serve(student_html) as url:
+        yield url
 
 
 _WIDGET_STATE = re.compile(
@@ -104,9 +143,9 @@ _WIDGET_VIEW = re.compile(
 )
 
 
-def expected_packviz_widgets(book_page: str) -> int:
+def expected_packviz_widgets(book_page: str, root: pathlib.Path = HTML) -> int:
     """How many packviz widgets the page shows (views of a model classed packviz-widget)."""
-    html = (HTML / book_page).read_text(encoding="utf-8")
+    html = (root / book_page).read_text(encoding="utf-8")
     state = _WIDGET_STATE.search(html)
     if not state:
         return 0
@@ -118,10 +157,12 @@ def expected_packviz_widgets(book_page: str) -> int:
     return count
 
 
-def open_book_page(page, book_url: str, book_page: str, mode: str = "light"):
+def open_book_page(page, book_url: str, book_page: str, mode: str = "light",
+                   root: pathlib.Path = HTML):
     """Open one page of the book in the theme's light or dark mode and wait for it.
 
-    Waits until every packviz widget of the page has rendered (`[data-packviz]`).
+    Waits until every packviz widget of the page has rendered (`[data-packviz]`); `root`
+    is the built book the page comes from (to count its widgets).
     """
     assert mode in ("light", "dark")
     page.context.add_init_script(
@@ -130,7 +171,7 @@ def open_book_page(page, book_url: str, book_page: str, mode: str = "light"):
     page.emulate_media(color_scheme=mode)
     page.goto(f"{book_url}/{book_page}", wait_until="load")
     page.wait_for_load_state("networkidle")
-    widgets = expected_packviz_widgets(book_page)
+    widgets = expected_packviz_widgets(book_page, root)
     if widgets:
         page.wait_for_function(
             f"document.querySelectorAll('[data-packviz]').length >= {widgets}",

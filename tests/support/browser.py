@@ -1,4 +1,4 @@
-"""Chromium on the built book: the server, the confined page, the contrast script.
+"""Chromium on the built book: the server, the confined page, what went wrong, contrast.
 
 Used by tests/browser (conftest.py and the test modules) and by
 benchmarks/widget_latency.py. Plain functions, no pytest: the benchmark runs outside
@@ -11,6 +11,7 @@ import contextlib
 import functools
 import http.server
 import pathlib
+import sys
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -33,11 +34,20 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A browser that drops a connection it no longer needs (a closed page) is not
+        # an error of the book: say nothing. Anything else is printed as usual.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: pathlib.Path) -> Iterator[str]:
     """Serve `directory` on a free port of 127.0.0.1; yield its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -66,6 +76,27 @@ def confine(context, base_url: str) -> list[str]:
 
     context.route("**/*", guard)
     return outside
+
+
+def record_failed_requests(page) -> list[str]:
+    """Collect every request of `page` that failed in the returned list.
+
+    A response with status 400 or more, and a request that got none (refused, aborted,
+    e.g. by `confine`) are failures: each is appended as "STATUS URL" or "failed URL
+    (reason)".
+    """
+    failed: list[str] = []
+
+    def on_response(response):
+        if response.status >= 400:
+            failed.append(f"{response.status} {response.url}")
+
+    def on_failed(request):
+        failed.append(f"failed {request.url} ({request.failure})")
+
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    return failed
 
 
 def record_console_errors(page, ignore: tuple[str, ...] = ()) -> list[str]:
