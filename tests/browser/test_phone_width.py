@@ -1,6 +1,8 @@
-"""The widgets on a phone: every page of the built book that shows a packviz widget, in a
-390 x 844 window (an iPhone 12 to 15 held upright).
+"""The book on a phone: a 390 x 844 window (an iPhone 12 to 15 held upright).
 
+- no page of the book is wider than the window, with every collapsed block (solutions,
+  hidden code) opened: tables, code and outputs scroll inside their own box or wrap;
+On every page that shows a packviz widget:
 - every visible slider keeps a track at least 120 px wide (a thumb can drag it);
 - nothing is wider than the page: the document does not scroll sideways, every widget
   ends inside the window, and no drawing scrolls sideways inside its view;
@@ -12,6 +14,7 @@ from __future__ import annotations
 import pytest
 from conftest import (
     book_pages,
+    expand_all,
     expected_packviz_widgets,
     open_book_page,
     wait_until_settled,
@@ -68,6 +71,36 @@ def open_on_phone(page, book_url: str, widget_page: str) -> dict:
     page.set_viewport_size(PHONE)
     open_book_page(page, book_url, widget_page)
     return measure(page)
+
+
+def test_no_page_is_wider_than_a_phone(page, book_url, book_page):
+    page.set_viewport_size(PHONE)
+    open_book_page(page, book_url, book_page)
+    expand_all(page)
+    wait_until_settled(page, quiet_ms=200, limit_ms=2000)
+    widths = page.evaluate(
+        """() => {
+          const doc = document.documentElement;
+          // Past the edge and not inside a box that scrolls or clips: what widens the page.
+          const inBox = (el) => {
+            for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+              if (getComputedStyle(p).overflowX !== 'visible') return true;
+            }
+            return false;
+          };
+          const wide = [...document.querySelectorAll('article *')]
+            .filter((el) => el.getBoundingClientRect().right > doc.clientWidth + 0.5)
+            .filter((el) => !inBox(el))
+            .slice(0, 5)
+            .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}: `
+                         + `${(el.textContent || '').trim().slice(0, 50)}`);
+          return {scroll: doc.scrollWidth, client: doc.clientWidth, wide};
+        }"""
+    )
+    assert widths["client"] == PHONE["width"]
+    assert widths["scroll"] <= widths["client"], (
+        f"{book_page} is {widths['scroll']} px wide in a {widths['client']} px window; "
+        f"what runs past the edge: {widths['wide']}")
 
 
 def test_the_book_has_pages_with_widgets():
