@@ -32,7 +32,8 @@ NOTEBOOKS := chapters $(wildcard reference/*.ipynb)
 GENERIC_KERNELS := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help check-python setup setup-test assets browser book book-student lab test \
+.PHONY: help check-python setup setup-test assets browser book book-student notebooks \
+        fork site lab test \
         test-fast test-widgets7 test-compat lint timings bench bench-quick widget-bench \
         figures clean
 
@@ -103,9 +104,32 @@ book: setup assets
 	$(JB) build . $(JB_FLAGS)
 	@echo "Open _build/html/index.html"
 
-# Student edition: the same book with every solution removed.
+# Student edition: the same book with every solution removed, into _build/student/html
+# (published under student/); its launch and download buttons open the student notebooks.
 book-student: setup assets
 	$(PY) scripts/student_edition.py
+
+# The notebooks readers open, as the deploy workflow pushes them to the branches
+# `notebooks` (full: solutions folded away) and `student-notebooks` (no solutions):
+# plain Markdown, generated from the chapters (_ext/notebook_editions.py).
+notebooks: setup
+	$(PY) scripts/editions.py --out _build/editions
+
+# A fork: set repository.url in _config.yml (or pass REPO_URL=https://github.com/o/r),
+# then this writes it into the setup cells, CONTRIBUTING and the README's links.
+fork: setup
+	$(PY) scripts/fork.py $(if $(REPO_URL),--url $(REPO_URL))
+
+# The published site, as the deploy workflow uploads it: the full book at the root,
+# the student edition under student/, the slides under slides/, the PDF as book.pdf.
+SITE := _build/site
+site: book book-student slides pdf
+	rm -rf $(SITE) && mkdir -p $(SITE)
+	cp -r _build/html/. $(SITE)/
+	cp -r _build/student/html $(SITE)/student
+	rm -rf $(SITE)/slides && cp -r $(SLIDES_DIR) $(SITE)/slides
+	cp $(BOOK_PDF) $(SITE)/book.pdf
+	@echo "The site is in $(SITE)"
 
 # JupyterLab on the chapters, with the book's pinned environment.
 lab: check-python $(VENV)/.lab-installed
@@ -123,7 +147,7 @@ lint: $(VENV)/.test-installed
 # tests/test_portability.py), and the widgets' Python side under ipywidgets 7.7.1.
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
-test: setup-test book lint
+test: setup-test book book-student lint
 	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadfile -m "not portability"
 	$(GENERIC_KERNELS) $(PYTEST) $(NOTEBOOKS) $(NBVAL) --dist loadfile
 	$(PYTEST) tests/test_portability.py -m portability

@@ -49,14 +49,14 @@ def test_builds_and_tests_only_through_the_makefile():
                 assert tool not in command, f"{job}: call make, not {tool.strip()}"
 
 
-def test_uploads_build_html_on_main_and_deploys_it_to_pages():
+def test_uploads_the_site_on_main_and_deploys_it_to_pages():
     (upload,) = _uses("test", "actions/upload-pages-artifact")
-    assert upload["with"]["path"] == "_build/html"
+    assert upload["with"]["path"] == "_build/site"
     assert upload["if"] == ON_MAIN
     steps = _steps("test")
-    assert steps.index(upload) > next(
-        i for i, s in enumerate(steps) if s.get("run", "").strip() == "make test"
-    )
+    tested = next(i for i, s in enumerate(steps) if s.get("run", "").strip() == "make test")
+    built = next(i for i, s in enumerate(steps) if "make site" in s.get("run", ""))
+    assert tested < built < steps.index(upload) and steps[built]["if"] == ON_MAIN
     deploy = WORKFLOW["jobs"]["deploy"]
     assert deploy["needs"] == "test" and deploy["if"] == ON_MAIN
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
@@ -98,3 +98,22 @@ def test_make_stops_early_on_an_unsupported_python(tmp_path):
         [*make, f"PYTHON={sys.executable}"], cwd=ROOT, capture_output=True, text=True
     )
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_main_publishes_both_editions_site_and_notebook_branches():
+    """The site holds the full book at the root and the student edition beside it; the
+    branches the launch buttons open are pushed from the trees `make notebooks` writes."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    site = makefile[makefile.index("\nsite:") + 1:].split("\n\n")[0]
+    assert "book book-student" in site.splitlines()[0]
+    assert "cp -r _build/html/. $(SITE)/" in site
+    assert "cp -r _build/student/html $(SITE)/student" in site
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import notebook_editions
+
+    (push,) = [s for s in _steps("test") if "git -C" in s.get("run", "")]
+    assert push["if"] == ON_MAIN
+    for branch in notebook_editions.BRANCHES.values():
+        assert branch in push["run"].split("for branch in ")[1].split(";")[0]
+    assert "_build/editions/$branch" in push["run"]
+    assert WORKFLOW["jobs"]["test"]["permissions"] == {"contents": "write"}
