@@ -94,8 +94,10 @@ WEBFONTS = {  # the theme's webfonts (TrueType: fontTools reads it without brotl
 }
 # An empty <i> or <span> with Font Awesome classes (the script replaced both).
 _I_TAG = re.compile(r'<(i|span)\b([^>]*?)\bclass="([^"]*\bfa-[^"]*)"([^>]*)>\s*</\1>')
-_FA_SCRIPT = re.compile(r'[ \t]*<script\b[^>]*\bsrc="[^"]*_static/scripts/fontawesome\.js[^"]*"'
-                        r"[^>]*></script>\n?")
+_FA_SCRIPT = re.compile(
+    r'[ \t]*<script\b[^>]*\bsrc="[^"]*_static/scripts/fontawesome\.js[^"]*"'
+    r"[^>]*></script>\n?"
+)
 _PUA = re.compile(r"[\ue000-\uf8ff]|\\(?:f[0-9a-f]{3}|e[0-9a-f]{3})\b", re.IGNORECASE)
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _FA_CLASS_RULE = re.compile(r"\s*\.fa-[a-z0-9-]+:{1,2}(?:before|after)\s*")
@@ -218,9 +220,9 @@ def _inline_icons(app, exception) -> None:
             icon = packs[STYLE_CLASSES[style]].get(name)
             if icon:
                 points.add(icon[2])
-    rules = ["/* Written by _ext/page_assets.py: the theme's icon webfonts, cut down to the "
-             "icons its stylesheets and scripts use. */"]
-    for style, (stem, family, weight) in WEBFONTS.items():
+    rules = ["/* Written by _ext/page_assets.py: the theme's icon webfonts, cut down to "
+             "the icons its stylesheets and scripts use. */"]
+    for stem, family, weight in WEBFONTS.values():
         ttf = static / "vendor" / "fontawesome" / "webfonts" / f"{stem}.ttf"
         if not ttf.exists():
             logger.warning(f"page_assets: {ttf.relative_to(out)} is missing")

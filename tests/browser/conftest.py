@@ -120,7 +120,8 @@ def student_html(tmp_path_factory) -> pathlib.Path:
         return html
     out = tmp_path_factory.mktemp("student") / "html"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "student_edition.py"), "--output", str(out)],
+        [sys.executable, str(ROOT / "scripts" / "student_edition.py"),
+         "--output", str(out)],
         capture_output=True, text=True, timeout=900, check=False, cwd=ROOT,
     )
     if result.returncode != 0 or not (out / "index.html").exists():
