@@ -1,0 +1,322 @@
+"""The slide decks of `make slides` in Chromium, at 1280x720, as a projector shows them.
+
+Each deck in the slides folder (SLIDES_HTML, default `_build/slides`; `make slides`
+builds it) is opened at 1280x720 on a local server and walked slide by slide with the
+Reveal API. Checked for every deck:
+
+- it loads nothing from another host (such requests are aborted and recorded), nothing
+  local is missing, and the console stays free of errors;
+- every slide fits: its content is no taller and no wider than the 1280x720 slide, and
+  nothing in it is cut (no box that scrolls or clips its content). A failure lists each
+  slide that does not fit: chapter, slide number, measured size and its first words;
+- MathJax typeset every `$math$`, and no MyST syntax is left in the text;
+- widgets are static pictures that fit the slide (chapter 1's waste explorer).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+
+import pytest
+from support.browser import confine, record_console_errors, serve
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SLIDES = pathlib.Path(os.environ.get("SLIDES_HTML") or ROOT / "_build" / "slides").resolve()
+WIDTH, HEIGHT = 1280, 720
+CHAPTER_1 = "01_why_padding_wastes.slides.html"
+
+
+def decks() -> list[str]:
+    return sorted(p.name for p in SLIDES.glob("*.slides.html")) or [CHAPTER_1]
+
+
+@pytest.fixture(scope="module")
+def slides_url():
+    if not (SLIDES / CHAPTER_1).exists():
+        pytest.fail(
+            f"no slide decks in {SLIDES}: run `make slides` first, or set SLIDES_HTML"
+        )
+    with serve(SLIDES) as url:
+        yield url
+
+
+@pytest.fixture
+def deck_page(browser, slides_url):
+    """A 1280x720 page confined to the slides server; records what failed to load."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    page.outside_requests = confine(context, slides_url)
+    page.console_errors = record_console_errors(page)
+    page.missing = []
+    page.on(
+        "response", lambda r: r.status >= 400 and page.missing.append(f"{r.status} {r.url}")
+    )
+    page.base_url = slides_url
+    yield page
+    context.close()
+
+
+def open_deck(page, deck: str) -> None:
+    """Open a deck and wait until Reveal, MathJax and the fonts are ready.
+
+    Sets `page.mathjax` to whether MathJax started (a missing MathJax is reported by
+    the tests that need it, with what failed to load)."""
+    page.goto(f"{page.base_url}/{deck}", wait_until="load")
+    try:
+        page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20_000)
+    except Exception:
+        pytest.fail(
+            f"{deck}: reveal.js did not start (missing: {page.missing}, "
+            f"outside: {page.outside_requests}, errors: {page.console_errors})"
+        )
+    page.mathjax = page.evaluate(
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+        "  ? MathJax.startup.promise.then(() => true) : false"
+    )
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.evaluate(
+        "Promise.all([...document.images].map((i) => i.decode().catch(() => null)))"
+    )
+
+
+# Measures the current slide in slide pixels (before reveal.js scales the deck):
+# the box of everything in it relative to the slide area, its scroll size, and every
+# element that clips or scrolls its content (cut).
+MEASURE_JS = """
+() => {
+  const slide = Reveal.getCurrentSlide();
+  const area = document.querySelector('.reveal .slides').getBoundingClientRect();
+  const scale = Reveal.getScale();
+  let top = Infinity, left = Infinity, bottom = -Infinity, right = -Infinity;
+  const cut = [];
+  const describe = (el) => {
+    const cls = (el.className && el.className.baseVal === undefined) ? el.className : '';
+    const classes = cls ? '.' + String(cls).trim().split(/\\s+/).join('.') : '';
+    return el.tagName.toLowerCase() + classes;
+  };
+  for (const el of [slide, ...slide.querySelectorAll('*')]) {
+    // MathJax's copy for screen readers is clipped on purpose.
+    if (el.closest('mjx-assistive-mml')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    top = Math.min(top, (r.top - area.top) / scale);
+    left = Math.min(left, (r.left - area.left) / scale);
+    bottom = Math.max(bottom, (r.bottom - area.top) / scale);
+    right = Math.max(right, (r.right - area.left) / scale);
+    if (el === slide) continue;
+    const style = getComputedStyle(el);
+    const clipsX = style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1;
+    const clipsY = style.overflowY !== 'visible' && el.scrollHeight > el.clientHeight + 1;
+    if (clipsX || clipsY) {
+      cut.push(`${describe(el)} shows ${el.clientWidth}x${el.clientHeight} of ` +
+               `${el.scrollWidth}x${el.scrollHeight}`);
+    }
+  }
+  const indices = Reveal.getIndices();
+  return {
+    number: Reveal.getSlidePastCount() + 1,
+    total: Reveal.getTotalSlides(),
+    h: indices.h, v: indices.v,
+    top, left, bottom, right,
+    width: right - left, height: bottom - top,
+    scrollWidth: slide.scrollWidth, scrollHeight: slide.scrollHeight,
+    cut,
+    words: slide.innerText.replace(/\\s+/g, ' ').trim().slice(0, 70),
+  };
+}
+"""
+
+
+def walk(page) -> list[dict]:
+    """Go to every slide (each with all its fragments shown) and measure it."""
+    slides = page.evaluate(
+        "Reveal.getSlides().map((s) => {"
+        "  const i = Reveal.getIndices(s); return [i.h, i.v || 0]; })"
+    )
+    measured = []
+    for h, v in slides:
+        page.evaluate(f"Reveal.slide({h}, {v}, 1000)")  # 1000: past the last fragment
+        measured.append(page.evaluate(MEASURE_JS))
+    return measured
+
+
+def misfits(measured: list[dict], tolerance: float = 1.0) -> list[str]:
+    """One line per slide that does not fit 1280x720 or cuts something."""
+    lines = []
+    for m in measured:
+        problems = []
+        if m["top"] < -tolerance or m["bottom"] > HEIGHT + tolerance:
+            problems.append(
+                f"content {m['height']:.0f} px tall (from y={m['top']:.0f} to "
+                f"{m['bottom']:.0f}; the slide is {HEIGHT})"
+            )
+        if m["left"] < -tolerance or m["right"] > WIDTH + tolerance:
+            problems.append(
+                f"content {m['width']:.0f} px wide (from x={m['left']:.0f} to "
+                f"{m['right']:.0f}; the slide is {WIDTH})"
+            )
+        if m["scrollHeight"] > HEIGHT + tolerance or m["scrollWidth"] > WIDTH + tolerance:
+            problems.append(f"scrolls: {m['scrollWidth']}x{m['scrollHeight']}")
+        if m["cut"]:
+            problems.append("cut: " + "; ".join(m["cut"]))
+        if problems:
+            lines.append(
+                f"slide {m['number']}/{m['total']} (#/{m['h']}/{m['v']}, "
+                f'"{m["words"]}"): ' + ", ".join(problems)
+            )
+    return lines
+
+
+@pytest.mark.parametrize("deck", decks())
+def test_deck_loads_nothing_from_outside_and_nothing_is_missing(deck_page, deck):
+    open_deck(deck_page, deck)
+    walk(deck_page)  # every slide shown once, so anything loaded on demand is loaded
+    deck_page.wait_for_load_state("networkidle")
+    assert deck_page.outside_requests == [], f"{deck} asked other hosts"
+    assert deck_page.missing == [], f"{deck}: missing files"
+    assert deck_page.console_errors == [], f"{deck}: console errors"
+
+
+@pytest.mark.parametrize("deck", decks())
+def test_every_slide_fits_1280x720_without_scrolling(deck_page, deck):
+    open_deck(deck_page, deck)
+    config = deck_page.evaluate("[Reveal.getConfig().width, Reveal.getConfig().height]")
+    assert config == [WIDTH, HEIGHT], f"{deck} is laid out for {config}, not 1280x720"
+    measured = walk(deck_page)
+    assert len(measured) == deck_page.evaluate("Reveal.getTotalSlides()") > 0
+    bad = misfits(measured)
+    assert not bad, (
+        f"{deck}: {len(bad)} of {len(measured)} slides do not fit 1280x720:\n"
+        + ("\n".join(bad))
+    )
+
+
+@pytest.mark.parametrize("deck", decks())
+def test_math_is_typeset_and_no_myst_syntax_is_left(deck_page, deck):
+    open_deck(deck_page, deck)
+    assert deck_page.mathjax, (
+        f"{deck}: MathJax did not start (missing: {deck_page.missing})"
+    )
+    text = deck_page.evaluate(
+        """() => {
+          const parts = [];
+          const cells = document.querySelectorAll('.reveal .slides .jp-MarkdownCell');
+          for (const cell of cells) {
+            const copy = cell.cloneNode(true);
+            copy.querySelectorAll('mjx-container, code, pre').forEach((e) => e.remove());
+            parts.push(copy.textContent);
+          }
+          return parts.join('\\n');
+        }"""
+    )
+    leftovers = re.findall(
+        r"\$[^$\n]+\$|:::|```|\{[a-z][\w:-]*\}`|\([\w-]+\)=|\{(?:admonition|exercise|note|tip)\}",
+        text,
+    )
+    assert leftovers == [], f"{deck}: MyST or TeX left untouched on the slides"
+    if "$" in "".join(
+        c.get("source", "")
+        if isinstance(c.get("source"), str)
+        else "".join(c.get("source", []))
+        for c in _tagged_markdown(deck)
+    ):
+        assert deck_page.evaluate("document.querySelectorAll('mjx-container').length") > 0
+
+
+def _tagged_markdown(deck: str) -> list[dict]:
+    import json
+
+    stem = deck.removesuffix(".slides.html")
+    for path in ROOT.glob(f"**/{stem}.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        tags = ("slide", "subslide", "fragment")
+        return [
+            c
+            for c in nb["cells"]
+            if c["cell_type"] == "markdown"
+            and any(t in c.get("metadata", {}).get("tags", []) for t in tags)
+        ]
+    return []
+
+
+def test_chapter_1_title_slide_shows_its_boxes_and_math(deck_page):
+    open_deck(deck_page, CHAPTER_1)
+    first = deck_page.evaluate(
+        """() => {
+          const s = Reveal.getSlides()[0];
+          return {
+            h1: s.querySelector('h1').textContent.replace('¶', '').trim(),
+            boxes: [...s.querySelectorAll('.admonition > .admonition-title')]
+              .map((t) => t.textContent.trim()),
+            items: s.querySelectorAll('.admonition li').length,
+            math: s.querySelectorAll('mjx-container').length,
+          };
+        }"""
+    )
+    assert first == {
+        "h1": "Why padding wastes compute",
+        "boxes": ["What you will learn", "Prerequisites"],
+        "items": 6,
+        "math": 2,
+    }
+
+
+def test_chapter_1_exercise_is_a_titled_box_without_its_solution(deck_page):
+    open_deck(deck_page, CHAPTER_1)
+    text = deck_page.evaluate("document.querySelector('.reveal .slides').textContent")
+    titles = deck_page.evaluate(
+        "[...document.querySelectorAll('.admonition.exercise > .admonition-title')]"
+        ".map((t) => t.textContent.trim())"
+    )
+    assert titles == ["Exercise"]
+    assert "How many cell updates does a padded run" in text
+    assert "Correct." not in text and "answer_predict = (9, 7)" not in text
+    assert "REPO_URL" not in text  # the setup cell
+
+
+def test_chapter_1_widget_is_a_picture_that_fits(deck_page):
+    open_deck(deck_page, CHAPTER_1)
+    assert (
+        deck_page.evaluate(
+            "document.querySelectorAll('script[type^=\"application/vnd.jupyter.widget\"]').length"
+        )
+        == 0
+    ), "the deck carries widget code; it should show pictures"
+    pictures = deck_page.evaluate(
+        """() => [...document.querySelectorAll('img[alt^="Picture of the widget"]')]
+           .map((img) => {
+             const i = Reveal.getIndices(img.closest('section'));
+             return {alt: img.alt, h: i.h, v: i.v || 0};
+           })"""
+    )
+    assert len(pictures) == 1, pictures
+    picture = pictures[0]
+    assert picture["alt"].startswith("Picture of the widget waste_explorer(batch_size=8")
+    deck_page.evaluate(f"Reveal.slide({picture['h']}, {picture['v']})")
+    shown = deck_page.evaluate(
+        """() => { const img = Reveal.getCurrentSlide().querySelector('img');
+                   return [img.naturalWidth, img.offsetWidth, img.offsetHeight]; }"""
+    )
+    assert shown[0] > 0 and 0 < shown[1] <= WIDTH and 0 < shown[2] <= HEIGHT
+    assert misfits([deck_page.evaluate(MEASURE_JS)]) == []
+
+
+def test_the_fit_check_catches_a_slide_that_is_too_tall(deck_page):
+    """The measurement itself: a slide made too tall or too wide on purpose fails."""
+    open_deck(deck_page, CHAPTER_1)
+    deck_page.evaluate("Reveal.slide(1, 0)")
+    assert misfits([deck_page.evaluate(MEASURE_JS)]) == []
+    deck_page.evaluate(
+        "Reveal.getCurrentSlide().insertAdjacentHTML('beforeend', "
+        "'<div style=\"height: 900px\">tall</div>')"
+    )
+    deck_page.evaluate("Reveal.layout()")
+    assert any("px tall" in line for line in misfits([deck_page.evaluate(MEASURE_JS)]))
+    deck_page.evaluate(
+        "Reveal.getCurrentSlide().lastElementChild.outerHTML = "
+        "'<pre style=\"overflow-x: auto\">' + 'x'.repeat(400) + '</pre>'"
+    )
+    deck_page.evaluate("Reveal.layout()")
+    assert any("cut: pre" in line for line in misfits([deck_page.evaluate(MEASURE_JS)]))
