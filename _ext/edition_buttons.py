@@ -1,5 +1,7 @@
 """Sphinx side of the generated notebooks (`_ext/notebook_editions.py`).
 
+- The build is tagged with its edition (`full` or `student`), so a page can say which
+  edition it is with `{only} student` and `{only} not student`.
 - The launch buttons (Colab, Binder) open the edition's generated branch:
   `notebooks` for the full book, `student-notebooks` for the student edition
   (`hide_solutions: true`, as scripts/student_edition.py builds it).
@@ -23,6 +25,7 @@ def edition_of(config) -> str:
 
 
 def _set_branch(app, config) -> None:
+    app.tags.add(edition_of(config))  # for `{only} student` / `{only} not student`
     options = dict(config.html_theme_options or {})
     options["repository_branch"] = editions.BRANCHES[edition_of(config)]
     config.html_theme_options = options
