@@ -128,3 +128,46 @@ def test_binder_python_matches_ci_and_is_supported():
         return tuple(map(int, v.split(".")))
 
     assert key(low) <= key(version) <= key(high)
+
+
+def _imported_modules(path: pathlib.Path) -> set[str]:
+    """Top-level modules the code cells of a notebook import."""
+    import ast
+    import json
+
+    found = set()
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        source = "\n".join(  # IPython magics as `pass`, at their indentation
+            line[: len(line) - len(line.lstrip())] + "pass"
+            if line.lstrip().startswith(("%", "!")) else line for line in lines)
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_binder_installs_what_the_chapters_import_at_the_pinned_versions():
+    """Every module a chapter imports comes from the standard library, packviz (which
+    postBuild installs), Colab's own stand-in, or a distribution requirements.txt pins,
+    which binder/requirements.txt reads."""
+    import importlib.metadata as metadata
+    import sys
+
+    notebooks = [*ROOT.glob("chapters/*.ipynb"), *ROOT.glob("reference/*.ipynb")]
+    modules = set().union(*map(_imported_modules, notebooks))
+    assert {"torch", "packviz"} <= modules
+    pins = _pins(ROOT / "requirements.txt")
+    owners = metadata.packages_distributions()
+    for module in sorted(modules - set(sys.stdlib_module_names) - {"packviz", "google"}):
+        dists = owners.get(module)
+        assert dists, f"a chapter imports {module}, which no installed package provides"
+        pinned = [d for d in dists if _norm(d) in pins]
+        assert pinned, f"{module} ({dists}) is not pinned in requirements.txt"
+        for dist in pinned:  # what runs here is what Binder installs
+            installed = metadata.version(dist).split("+")[0]
+            assert installed == pins[_norm(dist)], (dist, installed, pins[_norm(dist)])
