@@ -42,7 +42,7 @@ help:
 	@echo "make test        run every test (sets everything up, builds the book)"
 	@echo "make test-widgets7  the widget tests under ipywidgets 7.7.1 (Colab's)"
 	@echo "make test-compat every chapter in a Colab-like runtime (~6 GB, built once)"
-	@echo "make timings     report per-notebook execution and book build seconds"
+	@echo "make timings     seconds per notebook and per build, against the targets"
 	@echo "make bench       run the full packing benchmark; bench-quick: 2-minute version"
 	@echo "make widget-bench  widget latency, first render and page weight (browser)"
 	@echo "make figures     redraw figures/ from code"
@@ -184,8 +184,11 @@ test-compat: setup
 	$(PY) scripts/colab_compat.py --dir $(COMPAT_DIR)
 
 # --- measurements (scripts, not timed tests) --------------------------------
+# Targets: each notebook <= 5 s, clean build <= 30 s, rebuild <= 10 s; TIMINGS=--ci adds
+# CI=true make test on a fresh clone (<= 5 min), split into install, build and tests.
+TIMINGS ?= --repeat 2
 timings: setup assets
-	$(PY) scripts/timings.py
+	$(PY) scripts/timings.py $(TIMINGS)
 
 bench: setup
 	$(PY) benchmarks/run.py --full
