@@ -1,7 +1,8 @@
 """Build one reveal.js slide deck per chapter from the chapter notebooks (`make slides`).
 
 Usage: .venv/bin/python scripts/slides.py [--out _build/slides] [--copy-to DIR ...]
-                                          [--no-widget-pictures] [NOTEBOOK ...]
+                                          [--no-widget-pictures] [--cache DIR]
+                                          [NOTEBOOK ...]
 
 Without NOTEBOOK arguments it takes every notebook that _toc.yml lists and that has at
 least one slide tag. It writes `<out>/<stem>.slides.html` for each, `<out>/index.html`
@@ -27,7 +28,9 @@ section 2); no cell is copied. The script converts a copy of each notebook in me
 - Widgets become a static picture of their first state: the book's self-hosted widget
   manager renders each one from the stored widget state in Chromium, and the
   screenshot replaces the widget on the slide (scaled down by CSS if it is too big).
-  The decks therefore run no widget code; the live widget is in the book.
+  The decks therefore run no widget code; the live widget is in the book. Pictures
+  are kept in --cache (`_build/.slides-cache`) by a hash of everything they depend on,
+  so Chromium starts only when a widget, its state or the widget manager changed.
 
 The deck is nbconvert's SlidesExporter (`jupyter nbconvert --to slides`) with the
 book's template (scripts/slides_template/packviz_slides): nbconvert's reveal template
@@ -42,6 +45,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import hashlib
 import html
 import json
 import pathlib
@@ -68,6 +72,7 @@ REVEAL_VERSION = "5.2.1"
 TEMPLATE_DIR = ROOT / "scripts" / "slides_template"
 TEMPLATE = "packviz_slides"
 WIDGET_ASSETS = ROOT / "_widget_assets" / "_static" / "packviz-assets"
+CACHE = ROOT / "_build" / ".slides-cache"  # widget pictures, by what they depend on
 REVEAL_PREFIX = "reveal.js"  # SlidesExporter.reveal_url_prefix, relative to the deck
 ASSETS = "assets"  # MathJax and licenses, relative to the deck
 WIDTH, HEIGHT = 1280, 720
@@ -576,8 +581,9 @@ def prepare(path: pathlib.Path, book: Book, pictures: dict | None = None) -> Dec
         cell.metadata["slideshow"] = {"slide_type": kind or "skip"}
         if not kind:
             continue
+        # A new (sub-)slide; the first cell shown always starts one (nbconvert).
+        slides += kind in ("slide", "subslide") or not shown
         shown.append(i)
-        slides += kind in ("slide", "subslide") or not shown[:-1]
         if cell.cell_type == "markdown":
             source = cell.source
             end = SOLUTION_END.search(source)
@@ -692,28 +698,76 @@ SETTLED_JS = """
 """
 
 
-def widget_pictures(paths: list[pathlib.Path], width: int = 960) -> dict:
-    """Render every tagged widget of `paths` from its stored state and screenshot it."""
-    todo = []
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        hidden = hidden_cells(nb)
-        cells = [i for i in deck_cells(nb) if i not in hidden]
-        jobs = widget_jobs(nb, cells)
-        if jobs:
-            state = nb.metadata.get("widgets", {}).get(WIDGET_STATE)
-            if not state:
-                raise SlideError(
-                    f"{path.relative_to(ROOT)}: widgets without stored state; "
-                    "re-run it with scripts/run_notebook.py"
-                )
-            todo.append((path, state, jobs))
-    if not todo:
-        return {}
-    if not (WIDGET_ASSETS / "require.js").exists():
+def _picture_key(state: dict, view: dict, width: int) -> str:
+    """What a widget's picture depends on: its state (which carries the widgets' own
+    JavaScript and CSS), the widget manager's files (their hashes, manifest.json), the
+    page and the scripts that take the picture, and its width."""
+    manifest = (WIDGET_ASSETS / "manifest.json").read_bytes()
+    parts = json.dumps(
+        [state, view, width, SHOT_PAGE, CONTENT_BOX_JS, SETTLED_JS], sort_keys=True
+    )
+    return hashlib.sha256(parts.encode() + manifest).hexdigest()
+
+
+def widget_pictures(
+    paths: list[pathlib.Path], width: int = 960, cache: pathlib.Path | None = CACHE
+) -> dict:
+    """Pictures of every tagged widget of `paths` in its stored state.
+
+    A picture is taken in Chromium unless `cache` holds one with the same key
+    (`_picture_key`); new pictures are stored there.
+    """
+    if not (WIDGET_ASSETS / "manifest.json").exists():
         raise SlideError(
             "the widget manager is missing from _widget_assets: run `make assets`"
         )
+    todo, pictures = [], {}
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        hidden = hidden_cells(nb)
+        jobs = widget_jobs(nb, [i for i in deck_cells(nb) if i not in hidden])
+        if not jobs:
+            continue
+        state = nb.metadata.get("widgets", {}).get(WIDGET_STATE)
+        if not state:
+            raise SlideError(
+                f"{path.relative_to(ROOT)}: widgets without stored state; "
+                "re-run it with scripts/run_notebook.py"
+            )
+        keys = [
+            _picture_key(state, output["data"][WIDGET_VIEW], width) for _, output in jobs
+        ]
+        cached = [cache and (cache / f"{key}.json").exists() for key in keys]
+        for key, (index, output), hit in zip(keys, jobs, cached):
+            if hit:
+                size = json.loads((cache / f"{key}.json").read_text())
+                pictures[(path, index, output["data"][WIDGET_VIEW]["model_id"])] = (
+                    (cache / f"{key}.png").read_bytes(),
+                    size["width"],
+                    size["height"],
+                )
+        if not all(cached):
+            todo.append((path, state, jobs, keys))
+    if todo:
+        taken = _take_pictures([(p, s, j) for p, s, j, _ in todo], width)
+        pictures.update(taken)
+        if cache:
+            cache.mkdir(parents=True, exist_ok=True)
+            for path, _, jobs, keys in todo:
+                for key, (index, output) in zip(keys, jobs):
+                    png, w, h = taken[
+                        (path, index, output["data"][WIDGET_VIEW]["model_id"])
+                    ]
+                    (cache / f"{key}.png").write_bytes(png)
+                    (cache / f"{key}.json").write_text(
+                        json.dumps({"width": w, "height": h})
+                    )
+    return pictures
+
+
+def _take_pictures(todo: list, width: int) -> dict:
+    """Render the widgets of `todo` ((path, state, jobs) per notebook) in Chromium and
+    screenshot each one, cropped to what it drew."""
     from playwright.sync_api import sync_playwright
     from support.browser import (
         CHROMIUM,
@@ -848,6 +902,7 @@ INDEX = """<!DOCTYPE html>
 body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; max-width: 46rem;
        margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }}
 a {{ color: #0b5394; }}
+ul {{ list-style: none; padding: 0; }}
 li {{ margin: 0.4rem 0; }}
 .count {{ color: #555; }}
 </style>
@@ -858,9 +913,9 @@ li {{ margin: 0.4rem 0; }}
 <p>One reveal.js deck per chapter, made from the chapter's notebook. Keys: arrows or
 space to move, <kbd>S</kbd> for speaker notes, <kbd>F</kbd> for full screen,
 <kbd>Esc</kbd> for an overview. Widgets show as pictures; they are live in the book.</p>
-<ol>
+<ul>
 {items}
-</ol>
+</ul>
 </main>
 </body>
 </html>
@@ -868,8 +923,15 @@ space to move, <kbd>S</kbd> for speaker notes, <kbd>F</kbd> for full screen,
 
 
 def write_index(out: pathlib.Path, decks: list[Deck], book_title: str) -> None:
+    def name(deck: Deck) -> str:
+        number = re.match(r"(\d+)_", deck.stem)
+        title = html.escape(plain(deck.title))
+        if deck.path.parent.name == "chapters" and number:
+            return f"Chapter {int(number[1])}: {title}"
+        return title
+
     items = "\n".join(
-        f'<li><a href="{d.filename}">{html.escape(plain(d.title))}</a> '
+        f'<li><a href="{d.filename}">{name(d)}</a> '
         f'<span class="count">({d.slides} slides)</span></li>'
         for d in decks
     )
@@ -896,12 +958,13 @@ def build(
     *,
     pictures: bool = True,
     copy_to: tuple[pathlib.Path, ...] = (),
+    cache: pathlib.Path | None = CACHE,
 ) -> list[Deck]:
     """Write the decks of `paths`, the index and the assets into `out`."""
     import yaml
 
     book = Book.read()
-    shots = widget_pictures(paths) if pictures else {}
+    shots = widget_pictures(paths, cache=cache) if pictures else {}
     slides_exporter = exporter()
     decks = [prepare(path, book, shots) for path in paths]
     if out.exists():
@@ -929,6 +992,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="show widgets as text (no Chromium needed)",
     )
+    parser.add_argument(
+        "--cache",
+        type=pathlib.Path,
+        default=CACHE,
+        help="folder of widget pictures kept between builds (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     paths = [p.resolve() for p in args.notebooks] or book_notebooks()
@@ -940,6 +1009,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             paths,
             pictures=not args.no_widget_pictures,
+            cache=args.cache,
             copy_to=tuple(args.copy_to),
         )
     except SlideError as err:

@@ -403,6 +403,10 @@ def test_the_link_is_relative_to_the_page_and_configurable():
     assert slides_link.deck_href(
         "chapters/a.html", "https://s.example/{stem}.html", "a"
     ) == ("https://s.example/a.html")
+    # The student edition under student/ of the site links to the one set of decks.
+    assert slides_link.deck_href(
+        "chapters/a.html", "../slides/{stem}.slides.html", "a"
+    ) == ("../../slides/a.slides.html")
     with pytest.raises(ValueError, match="must contain"):
         slides_link.deck_href("chapters/a.html", "slides/deck.html", "a")
 
@@ -434,3 +438,33 @@ def test_each_page_with_a_deck_links_to_it_under_its_title(path):
     after_title = page[page.index("</h1>") :]
     first_paragraph = re.search(r"<p[ >]", after_title).start()
     assert after_title.index('<p class="slides-link-line">') == first_paragraph
+
+
+def test_widget_pictures_come_from_the_cache_when_nothing_they_depend_on_changed(
+    tmp_path, monkeypatch
+):
+    if not (slides.WIDGET_ASSETS / "manifest.json").exists():
+        pytest.fail("the widget manager is not in _widget_assets: run `make assets`")
+    nb = nbformat.read(CHAPTER_1, as_version=4)
+    state = nb.metadata.widgets[slides.WIDGET_STATE]
+    ((index, output),) = slides.widget_jobs(nb, slides_link.deck_cells(nb))
+    view = output["data"][slides.WIDGET_VIEW]
+    key = slides._picture_key(state, view, 960)
+    (tmp_path / f"{key}.png").write_bytes(b"png")
+    (tmp_path / f"{key}.json").write_text('{"width": 3, "height": 2}')
+
+    def no_browser(*args):
+        raise AssertionError("Chromium started although the picture was cached")
+
+    monkeypatch.setattr(slides, "_take_pictures", no_browser)
+    assert slides.widget_pictures([CHAPTER_1], cache=tmp_path) == {
+        (CHAPTER_1, index, view["model_id"]): (b"png", 3, 2)
+    }
+    # Any change to the widget's state (its JavaScript travels in it) is another key.
+    changed = json.loads(json.dumps(state))
+    model = changed["state"][view["model_id"]]
+    model["state"]["layout"] = "IPY_MODEL_other"
+    assert slides._picture_key(changed, view, 960) != key
+    assert slides._picture_key(state, view, 800) != key
+    with pytest.raises(AssertionError, match="Chromium started"):
+        slides.widget_pictures([CHAPTER_1], cache=tmp_path / "empty")

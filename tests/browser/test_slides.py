@@ -186,6 +186,9 @@ def test_every_slide_fits_1280x720_without_scrolling(deck_page, deck):
     assert config == [WIDTH, HEIGHT], f"{deck} is laid out for {config}, not 1280x720"
     measured = walk(deck_page)
     assert len(measured) == deck_page.evaluate("Reveal.getTotalSlides()") > 0
+    index = (SLIDES / "index.html").read_text(encoding="utf-8")
+    listed = re.search(rf'href="{re.escape(deck)}">.*?\((\d+) slides\)', index)
+    assert listed and int(listed[1]) == len(measured), f"index.html miscounts {deck}"
     bad = misfits(measured)
     assert not bad, (
         f"{deck}: {len(bad)} of {len(measured)} slides do not fit 1280x720:\n"
