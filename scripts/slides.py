@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/slides.py [--out _build/slides] [--copy-to DIR ...]
                                           [--no-widget-pictures] [--cache DIR]
-                                          [NOTEBOOK ...]
+                                          [--rise DIR] [NOTEBOOK ...]
 
 Without NOTEBOOK arguments it takes every notebook that _toc.yml lists and that has at
 least one slide tag. It writes `<out>/<stem>.slides.html` for each, `<out>/index.html`
@@ -38,6 +38,9 @@ minus what it loads from CDNs (jQuery, require.js, mermaid, MathJax 2; nbconvert
 296), plus reveal.js 5.2.1 and MathJax 3.2.2 from node_modules (package-lock.json),
 copied next to the decks: `reveal.js/` (SlidesExporter.reveal_url_prefix) and `assets/`.
 A deck loads nothing from another host, and works from the file system too.
+
+--rise DIR also writes each chapter into DIR for presenting live with a kernel in
+JupyterLab (jupyterlab-rise): the same tags as `slideshow` metadata (`rise_notebook`).
 """
 
 from __future__ import annotations
@@ -283,9 +286,10 @@ class Myst:
         return options, body[n:]
 
     def box(self, classes: str, title: str, body: str) -> str:
-        title_html = (
-            f'<p class="admonition-title">{self.inline_html(title)}</p>\n' if title else ""
-        )
+        title_html = ""
+        if title:
+            strong = f"<strong>{self.inline_html(title)}</strong>"
+            title_html = f'<p class="admonition-title">{strong}</p>\n'
         return (
             f'\n<div class="admonition {html.escape(classes)}">\n{title_html}\n'
             f"{self.block(body)}\n\n</div>\n"
@@ -585,12 +589,7 @@ def prepare(path: pathlib.Path, book: Book, pictures: dict | None = None) -> Dec
         slides += kind in ("slide", "subslide") or not shown
         shown.append(i)
         if cell.cell_type == "markdown":
-            source = cell.source
-            end = SOLUTION_END.search(source)
-            if end:
-                source = source[end.end() :]
-            converted = myst.block(source).strip()
-            cell.source = TRAILING_HEADINGS.sub("", converted).strip() or converted
+            cell.source = slide_markdown(myst, cell.source)
             continue
         if cell.cell_type != "code":
             continue
@@ -617,6 +616,43 @@ def prepare(path: pathlib.Path, book: Book, pictures: dict | None = None) -> Dec
     if not shown:
         raise SlideError(f"{path.relative_to(ROOT)} has no cell tagged for a slide")
     return Deck(path, title, out, slides, myst.warnings)
+
+
+def slide_markdown(myst: Myst, source: str) -> str:
+    """A tagged Markdown cell as a slide shows it: what follows a {solution-end}, MyST
+    converted, without the headings that end the cell (they open what is not on it)."""
+    end = SOLUTION_END.search(source)
+    if end:
+        source = source[end.end() :]
+    converted = myst.block(source).strip()
+    return TRAILING_HEADINGS.sub("", converted).strip() or converted
+
+
+RISE = {"theme": "white", "transition": "none", "width": WIDTH, "height": HEIGHT}
+
+
+def rise_notebook(path: pathlib.Path, book: Book) -> nbformat.NotebookNode:
+    """The chapter for presenting live in JupyterLab with RISE (jupyterlab-rise).
+
+    Every cell, output and the widget state stay (run the notebook, then open it with
+    RISE); the tags become the `slideshow.slide_type` metadata RISE reads, tagged
+    Markdown cells get the slides' Markdown (RISE renders CommonMark, not MyST), inputs
+    hidden in the book are collapsed, and `metadata.rise` picks the white theme (the
+    default one loads fonts from Google) at 1280x720.
+    """
+    nb = nbformat.read(path, as_version=4)
+    myst = Myst(path, glue_values(nb), book)
+    hidden = hidden_cells(nb)
+    for i, cell in enumerate(nb.cells):
+        kind = None if i in hidden else slide_type(cell)
+        cell.metadata["slideshow"] = {"slide_type": kind or "skip"}
+        if kind and cell.cell_type == "markdown":
+            cell.source = slide_markdown(myst, cell.source)
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and any(t in tags for t in NO_INPUT_TAGS):
+            cell.metadata["jupyter"] = {"source_hidden": True}
+    nb.metadata["rise"] = dict(RISE)
+    return nb
 
 
 def widget_output(path, index: int, output, pictures: dict | None):
@@ -993,6 +1029,11 @@ def main(argv: list[str] | None = None) -> int:
         help="show widgets as text (no Chromium needed)",
     )
     parser.add_argument(
+        "--rise",
+        type=pathlib.Path,
+        help="also write each chapter, tagged for RISE (jupyterlab-rise), into this folder",
+    )
+    parser.add_argument(
         "--cache",
         type=pathlib.Path,
         default=CACHE,
@@ -1015,6 +1056,11 @@ def main(argv: list[str] | None = None) -> int:
     except SlideError as err:
         print(f"slides: {err}", file=sys.stderr)
         return 1
+    if args.rise:
+        args.rise.mkdir(parents=True, exist_ok=True)
+        book = Book.read()
+        for path in paths:
+            nbformat.write(rise_notebook(path, book), args.rise / path.name)
     for deck in decks:
         for warning in deck.warnings:
             print(f"warning: {warning}", file=sys.stderr)

@@ -54,7 +54,7 @@ def test_an_admonition_becomes_a_titled_box_with_its_markdown_inside():
         ":::{admonition} What you will learn\n:class: tip\n- one\n- *two*\n:::"
     )
     assert out.strip().startswith('<div class="admonition tip">')
-    assert '<p class="admonition-title">What you will learn</p>' in out
+    assert '<p class="admonition-title"><strong>What you will learn</strong></p>' in out
     assert "\n- one\n- *two*\n" in out and ":class:" not in out and ":::" not in out
     assert warnings == []
 
@@ -66,7 +66,7 @@ def test_named_boxes_nested_boxes_and_exercises():
         out.index("Note") < out.index("Outer.") < out.index("Warning") < out.index("Inner.")
     )
     out, _ = myst("```{exercise}\n:label: ch01-ex-x\nPredict the count.\n```")
-    assert '<div class="admonition exercise">' in out and ">Exercise</p>" in out
+    assert '<div class="admonition exercise">' in out and ">Exercise</strong></p>" in out
     assert "ch01-ex-x" not in out and "Predict the count." in out
 
 
@@ -468,3 +468,22 @@ def test_widget_pictures_come_from_the_cache_when_nothing_they_depend_on_changed
     assert slides._picture_key(state, view, 800) != key
     with pytest.raises(AssertionError, match="Chromium started"):
         slides.widget_pictures([CHAPTER_1], cache=tmp_path / "empty")
+
+
+def test_the_rise_copy_carries_the_tags_as_slideshow_metadata():
+    """`--rise`: the chapter as jupyterlab-rise reads it (slide types in metadata)."""
+    nb = nbformat.read(CHAPTER_1, as_version=4)
+    rise = slides.rise_notebook(CHAPTER_1, slides.Book.read())
+    hidden = slides.hidden_cells(nb)
+    assert len(rise.cells) == len(nb.cells)
+    for i, (cell, original) in enumerate(zip(rise.cells, nb.cells)):
+        expected = None if i in hidden else slides_link.slide_type(original)
+        assert cell.metadata.slideshow == {"slide_type": expected or "skip"}, i
+        if cell.cell_type == "code":
+            assert cell.source == original.source and cell.outputs == original.outputs
+    assert rise.metadata.rise["theme"] == "white"  # RISE's default loads Google Fonts
+    assert rise.metadata.widgets == nb.metadata.widgets
+    assert (
+        ":::" not in rise.cells[0].source and "What you will learn" in rise.cells[0].source
+    )
+    assert rise.cells[6].metadata.jupyter == {"source_hidden": True}  # remove-input
