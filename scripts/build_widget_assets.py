@@ -8,6 +8,11 @@ copies the *contents* of `_widget_assets/` to the root of the HTML output
 where the relative names in _config.yml (`nb_ipywidgets_js`, `mathjax_path`) point:
 Sphinx resolves them against `_static/`.
 
+    embed.js                   packviz's own widget manager (packviz/js/embed.js, with
+                               packviz/js/embed.css put in): the only widget script a
+                               page loads while every model of its widget state is one
+                               it knows (the packviz explorers); it loads the three
+                               below only for a page with other widgets
     require.js                 requirejs 2.3.8, the AMD loader html-manager needs
     widgets-config.js          tells requirejs where anywidget lives (below)
     html-manager/embed-amd.js  @jupyter-widgets/html-manager 1.0.15, with its fonts
@@ -66,7 +71,8 @@ FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
 
 CONFIG_JS = """\
 // Written by scripts/build_widget_assets.py: do not edit.
-// Loaded after require.js and before html-manager's embed-amd.js on pages with widgets.
+// Loaded after require.js and before html-manager's embed-amd.js, by embed.js, on pages
+// whose widgets embed.js does not draw itself.
 (function () {
   "use strict";
   var src = document.currentScript && document.currentScript.src;
@@ -87,9 +93,10 @@ CONFIG_JS = """\
     },
   });
   // 3. ipywidgets 8 typesets labels with the MathJax 2 API (MathJax.Hub.Queue), which
-  //    throws under the book's MathJax 3. Widgets render on "load", after MathJax (a
-  //    deferred script) has defined itself: give it the one call ipywidgets makes.
-  document.addEventListener("DOMContentLoaded", function () {
+  //    throws under the book's MathJax 3. Widgets render on "load", after MathJax has
+  //    defined itself: give it the one call ipywidgets makes (embed.js loads this file
+  //    after DOMContentLoaded, so run now when the page has loaded already).
+  var shim = function () {
     var mj = window.MathJax;
     if (!mj || mj.Hub || !mj.version || mj.version.charAt(0) !== "3") return;
     mj.Hub = {
@@ -103,9 +110,14 @@ CONFIG_JS = """\
           .catch(function (err) { console.warn("packviz: MathJax typeset failed", err); });
       },
     };
-  });
+  };
+  if (document.readyState !== "loading") shim();
+  else document.addEventListener("DOMContentLoaded", shim);
 })();
 """
+# packviz/js/embed.js holds this string where embed.css goes.
+EMBED_CSS_SLOT = '"/* packviz embed.css */"'
+
 
 
 def version_of(package: pathlib.Path) -> str:
@@ -156,6 +168,12 @@ def main() -> None:
         shutil.rmtree(OUT)
     DEST.mkdir(parents=True)
 
+    js_dir = ROOT / "packviz" / "js"
+    embed = (js_dir / "embed.js").read_text(encoding="utf-8")
+    if embed.count(EMBED_CSS_SLOT) != 1:
+        sys.exit(f"packviz/js/embed.js must hold {EMBED_CSS_SLOT} once (for embed.css)")
+    css = json.dumps((js_dir / "embed.css").read_text(encoding="utf-8"))
+    (DEST / "embed.js").write_text(embed.replace(EMBED_CSS_SLOT, css), encoding="utf-8")
     copy(REQUIREJS / "require.js", DEST / "require.js")
     (DEST / "widgets-config.js").write_text(CONFIG_JS, encoding="utf-8")
     dist = HTML_MANAGER / "dist"

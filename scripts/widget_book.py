@@ -23,6 +23,9 @@ def book_config() -> dict:
     for key in ("html_extra_path", "templates_path"):
         if key in sphinx:
             sphinx[key] = [str(ROOT / p) for p in sphinx[key]]
+    for key in ("html_favicon", "html_logo"):
+        if sphinx.get(key) and "://" not in sphinx[key]:
+            sphinx[key] = str(ROOT / sphinx[key])
     # Jupyter Book resolves these against the config file's folder.
     local = config["sphinx"].get("local_extensions") or {}
     for name, path in local.items():
@@ -35,7 +38,10 @@ def build_widget_book(book: pathlib.Path, cells: list[str], title: str) -> pathl
     if not cells:
         raise ValueError("cells is empty: give the code cells that show the widgets")
     book.mkdir(parents=True, exist_ok=True)
-    (book / "_config.yml").write_text(yaml.safe_dump(book_config(), sort_keys=False),
+    config = book_config()
+    # The book renders stored outputs; this one has none stored: run its cells.
+    config.setdefault("execute", {})["execute_notebooks"] = "force"
+    (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                       encoding="utf-8")
     (book / "_toc.yml").write_text(
         "format: jb-book\nroot: index\nchapters:\n  - file: widgets\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import pathlib
 import random
+import re
 import shutil
 import subprocess
 import textwrap
@@ -168,6 +169,7 @@ def test_javascript_never_inserts_html_and_has_torch_message(node_core):
     sources = {p.name: p.read_text(encoding="utf-8") for p in JS.glob("*.js")}
     assert set(sources) == {
         "core.js",
+        "embed.js",
         "view.js",
         "packing.js",
         "waste.js",
@@ -185,6 +187,38 @@ def test_javascript_never_inserts_html_and_has_torch_message(node_core):
         node_core, "console.log(JSON.stringify(core.ENFORCE_SORTED_MESSAGE))", None
     )
     assert js_message == str(err.value)
+
+
+def embed_known_models() -> set[tuple[str, str]]:
+    """The (model module, model name) pairs packviz/js/embed.js draws itself."""
+    text = (JS / "embed.js").read_text(encoding="utf-8")
+    block = text[text.index("const KNOWN = {"):]
+    block = block[: block.index("};")]
+    known = set()
+    for module, names in re.findall(r'"?([@\w/-]+)"?: \[([^\]]*)\]', block):
+        known |= {(module, n) for n in re.findall(r'"(\w+)"', names)}
+    return known
+
+
+def test_the_static_book_draws_every_model_the_explorers_store():
+    """Every model in the widget state of the four explorers is one that embed.js draws,
+    so a book page never needs html-manager for them (3.6 MB; embed.js falls back to it
+    for any other model, tests/browser/test_widgets_browser.py checks that)."""
+    import ipywidgets
+    from ipywidgets.embed import embed_data
+
+    if ipywidgets.__version__.startswith("7."):
+        pytest.skip("the book is built with ipywidgets 8; Colab's 7 has its own manager")
+    known = embed_known_models()
+    assert ("anywidget", "AnyModel") in known and len(known) > 10
+    for build in (pw.packing_explorer, pw.waste_explorer, pw.state_explorer,
+                  pw.mask_explorer):
+        state = embed_data(views=[build()])["manager_state"]["state"]
+        stored = {(m["model_module"], m["model_name"]) for m in state.values()}
+        assert stored <= known, (build.__name__, stored - known)
+        controls = {m["model_module_version"] for m in state.values()
+                    if m["model_module"] == "@jupyter-widgets/controls"}
+        assert controls <= {"2.0.0"}, controls  # ipywidgets 8's state (embed.js: 2.x)
 
 
 # ---- the JavaScript logic, in node -----------------------------------------------------

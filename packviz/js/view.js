@@ -112,13 +112,52 @@ export function decorateContainer(el, kind) {
     if (label && handle && label.textContent) {
       handle.setAttribute("aria-label", label.textContent);
     }
+    if (handle) keepNoUiSliderExact(control, handle);
     const readout = control.querySelector(".widget-readout");
     if (label && readout && label.textContent) {
-      readout.setAttribute("role", "textbox");
+      // ipywidgets' readout is an editable <div>; the static book's is an <input>.
+      if (readout.tagName !== "INPUT") readout.setAttribute("role", "textbox");
       readout.setAttribute("aria-label", `${label.textContent} (type a value)`);
     }
   }
   return root;
+}
+
+// ipywidgets 8 draws its sliders with noUiSlider 15.4 (JupyterLab, Colab with
+// ipywidgets 8, html-manager). Two faults of it, mended here for our sliders:
+// - Home and End go to the ends of the range the slider was created with: once a jsdlink
+//   has changed its max (the state explorer's time step follows the lengths), End
+//   stopped short of the new last step. Here Home and End go to the current ends (the
+//   range noUiSlider keeps in api.options) through api.set, which ipywidgets hears.
+// - aria-valuenow is rounded to one decimal (1.05 is read out as 1.1): here the handle
+//   carries the exact value and the current range.
+const endOf = (bound) => (Array.isArray(bound) ? bound[0] : bound);
+
+function keepNoUiSliderExact(control, handle) {
+  const target = control.querySelector(".noUi-target");
+  const api = target && target.noUiSlider;
+  if (!api || target.dataset.packvizSlider) return;
+  target.dataset.packvizSlider = "exact";
+  target.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.key !== "Home" && event.key !== "End") return;
+      const range = api.options.range;
+      event.preventDefault();
+      event.stopPropagation();
+      api.set(endOf(event.key === "Home" ? range.min : range.max));
+    },
+    true,
+  );
+  const aria = () => {
+    const range = api.options.range;
+    const value = Number(api.get(true));
+    handle.setAttribute("aria-valuemin", String(endOf(range.min)));
+    handle.setAttribute("aria-valuemax", String(endOf(range.max)));
+    handle.setAttribute("aria-valuenow", String(Number(value.toPrecision(12))));
+  };
+  api.on("update.packviz", aria);
+  aria();
 }
 
 // Read the lengths the sliders hold: n and l0..l7.

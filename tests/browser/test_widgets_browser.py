@@ -301,6 +301,101 @@ def test_enforce_sorted_shows_torch_error_text(page, request, target):
     assert_clean(page)
 
 
+# ---- the keyboard (ARIA slider pattern) ------------------------------------------------
+
+# What a key does to a slider's value (APG slider pattern; PageUp/PageDown are five
+# steps, as noUiSlider's in JupyterLab): from `now` on [low, high] with `step`.
+KEY_MOVES = {
+    "ArrowRight": lambda now, low, high, step: now + step,
+    "ArrowUp": lambda now, low, high, step: now + step,
+    "ArrowLeft": lambda now, low, high, step: now - step,
+    "ArrowDown": lambda now, low, high, step: now - step,
+    "PageUp": lambda now, low, high, step: now + 5 * step,
+    "PageDown": lambda now, low, high, step: now - 5 * step,
+    "Home": lambda now, low, high, step: low,
+    "End": lambda now, low, high, step: high,
+}
+KEYS = ["End", "ArrowLeft", "PageDown", "Home", "ArrowRight", "ArrowUp", "PageUp",
+        "ArrowDown", "End", "ArrowRight", "PageUp", "Home", "ArrowLeft", "PageDown"]
+SLIDER_STEP = {"skew": 0.05}  # every other slider steps by 1
+SLIDERS = {
+    "packing": ["sequences", *(f"lengths[{i}]" for i in range(8))],
+    "waste": ["batch size", "max length", "skew", "draw (seed)"],
+    "state": ["time step t"],
+}
+
+
+def drawn_value(w: Widget, kind: str, name: str) -> float:
+    """The value of slider `name` that the widget's view has drawn."""
+    fields = w.fields()
+    if name == "sequences":
+        return len(json.loads(fields["lengths"]))
+    if name.startswith("lengths["):
+        return json.loads(fields["lengths"])[int(name[8:-1])]
+    if name == "time step t":
+        return int(fields["t"])
+    title = w.root.locator(".pv-title").first.text_content()  # skewed_lengths(...)
+    args = title[title.index("(") + 1 : -1].replace("seed=", "").split(", ")
+    return float(args[["batch size", "max length", "skew", "draw (seed)"].index(name)])
+
+
+def check_keys(w: Widget, kind: str, name: str, keys: list[str]) -> list[tuple]:
+    """Press `keys` on slider `name`: after each, the handle's ARIA value is the key's
+    valid move from the last one, and the view draws it. Returns (key, value) pairs."""
+    slider = w.slider(name)
+    step = SLIDER_STEP.get(name, 1)
+    slider.focus()
+    seen = []
+    for key in keys:
+        low = float(slider.get_attribute("aria-valuemin"))
+        high = float(slider.get_attribute("aria-valuemax"))
+        now = float(slider.get_attribute("aria-valuenow"))
+        want = min(high, max(low, KEY_MOVES[key](now, low, high, step)))
+        slider.press(key)
+        got = float(slider.get_attribute("aria-valuenow"))
+        where = f"{kind} {name!r}: {key} from {now} on [{low}, {high}]"
+        assert math.isclose(got, want, abs_tol=1e-9), f"{where} gave {got}, not {want}"
+        on_grid = (got - low) / step
+        assert math.isclose(on_grid, round(on_grid), abs_tol=1e-9), f"{where}: {got}"
+        assert slider.get_attribute("role") == "slider"
+        assert math.isclose(drawn_value(w, kind, name), got, abs_tol=1e-9), (
+            f"{where}: the view draws {drawn_value(w, kind, name)}, the slider says {got}")
+        seen.append((key, got))
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["packing", "waste", "state"])
+def test_every_slider_answers_the_keys_with_a_valid_value_the_view_draws(
+        page, request, target, kind):
+    w = open_widget(page, request, target, kind)
+    if kind == "state":
+        w.type_lengths("9, 3, 5")
+    names = SLIDERS[kind]
+    for name in names:
+        check_keys(w, kind, name, KEYS)
+        if name == "sequences":  # all eight lengths sliders show from here on
+            w.slider(name).press("End")
+    assert_clean(page)
+
+
+def test_end_reaches_a_maximum_that_changed(page, request, target):
+    """The time step's maximum follows the lengths (a jsdlink): End, Home and the other
+    keys use the new range (noUiSlider's End used the range it was created with)."""
+    w = open_widget(page, request, target, "state")
+    w.type_lengths("2, 1")
+    step = w.slider("time step t")
+    expect(step).to_have_attribute("aria-valuemax", re.compile(r"^1(\.0)?$"))
+    w.type_lengths("9, 3")
+    expect(step).to_have_attribute("aria-valuemax", re.compile(r"^8(\.0)?$"))
+    seen = check_keys(w, "state", "time step t",
+                      ["End", "Home", "PageUp", "ArrowRight", "End", "ArrowRight",
+                       "PageDown", "Home", "ArrowLeft"])
+    assert seen == [("End", 8), ("Home", 0), ("PageUp", 5), ("ArrowRight", 6),
+                    ("End", 8), ("ArrowRight", 8), ("PageDown", 3), ("Home", 0),
+                    ("ArrowLeft", 0)]
+    assert_clean(page)
+
+
 def test_sliders_move_from_the_keyboard_and_redraw(page, request, target):
     w = open_widget(page, request, target, "packing")
     w.type_lengths("5, 2")
@@ -329,7 +424,7 @@ def test_sliders_move_from_the_keyboard_and_redraw(page, request, target):
     assert w.fields()["lengths"] == "[3]"
     # A pointer works too: click the far right end of the lengths[0] slider's track.
     named = page.get_by_role("slider", name="lengths[0]", exact=True)
-    track = w.root.locator(".widget-slider").filter(has=named).locator(".noUi-base")
+    track = w.root.locator(".widget-slider").filter(has=named).locator(".slider-container")
     box = track.bounding_box()
     page.mouse.click(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
     expect(w.root.locator("[data-field=lengths]")).to_have_text("[12]")
@@ -419,7 +514,7 @@ def test_state_explorer_steps_through_time(page, request, target):
     lengths = [5, 2, 4, 2]
     w.type_lengths(", ".join(map(str, lengths)))
     step = w.slider("time step t")
-    expect(step).to_have_attribute("aria-valuemax", "4.0")
+    expect(step).to_have_attribute("aria-valuemax", re.compile(r"^4(\.0)?$"))
     packed = pack_padded_sequence(
         torch.zeros(4, 5, 1), torch.tensor(lengths), batch_first=True, enforce_sorted=False
     )
@@ -442,7 +537,7 @@ def test_state_explorer_steps_through_time(page, request, target):
         assert got["h_n_padded"] == str([4] * 4)
         step.press("ArrowRight")
     w.type_lengths("2, 1")  # t was 4: it moves to the new last step
-    expect(step).to_have_attribute("aria-valuemax", "1.0")
+    expect(step).to_have_attribute("aria-valuemax", re.compile(r"^1(\.0)?$"))
     expect(w.root.locator("[data-field=t]")).to_have_text("1")
     assert w.slider_value("time step t") == 1
     assert_clean(page)
@@ -538,9 +633,45 @@ def test_no_asset_comes_from_outside(page, request, target):
     urls = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
     base = request.getfixturevalue("book_url")
     assert all(u.startswith((base, "blob:", "data:")) for u in urls), urls
-    assert any(u.endswith("anywidget/index.js") for u in urls)
+    # packviz's own widget manager drew the page; html-manager stayed unloaded.
+    assert any(u.split("?")[0].endswith("packviz-assets/embed.js") for u in urls), urls
+    assert not [u for u in urls if "html-manager" in u or "require.js" in u], urls
     assert w.root.is_visible()
     assert_clean(page)
+
+
+@pytest.fixture(scope="session")
+def fallback_book_url(tmp_path_factory):
+    """A one-page book with a widget packviz's embed.js does not draw (a Dropdown)."""
+    book = tmp_path_factory.mktemp("fallback_book")
+    html = build_widget_book(book, [
+        "import ipywidgets as widgets\nfrom packviz.widgets import packing_explorer",
+        "widgets.Dropdown(options=['packed', 'padded'], description='layout')",
+        "packing_explorer([4, 2])",
+    ], "Fallback test book")
+    with serve(html) as url:
+        yield url
+
+
+def test_a_page_with_other_widgets_gets_html_manager(browser, fallback_book_url):
+    """embed.js draws only the models it knows; a page with any other widget is drawn by
+    html-manager (loaded on demand), packviz's widgets included."""
+    from conftest import confined_page
+
+    page = confined_page(browser, fallback_book_url)
+    page.context.add_init_script("localStorage.setItem('mode', 'light')")
+    page.goto(f"{fallback_book_url}/widgets.html")
+    expect(page.locator(".widget-dropdown select")).to_be_visible(timeout=30_000)
+    w = Widget(page, "packing")
+    assert w.fields()["lengths"] == "[4, 2]"
+    w.type_lengths("5, 5, 1")
+    expect(w.root.locator("[data-field=batch_sizes]")).to_have_text("[3, 2, 2, 2, 2]")
+    urls = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert any("html-manager/embed-amd.js" in u for u in urls), urls
+    assert page.console_errors == [] and page.failed_requests == [], (
+        page.console_errors, page.failed_requests)
+    assert page.outside_requests == []
+    page.context.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
@@ -555,6 +686,10 @@ LAB_CELLS = [
     "print('VIEW', w.view.lengths, repr(w.view.text))",
     "print('VIEW', w.view.lengths, w.controls['count'].value, "
     "[s.value for s in w.controls['lengths'][:4]])",
+    "from packviz.widgets import state_explorer, waste_explorer\n"
+    "s = state_explorer((2, 1))\nwst = waste_explorer()\ndisplay(s, wst)",
+    "print('KEYS', s.view.t, s.view.tmax, s.controls['t'].max, s.controls['t'].value, "
+    "wst.view.skew, wst.controls['skew'].value)",
 ]
 
 
@@ -681,3 +816,27 @@ def test_live_kernel_in_jupyterlab_python_and_browser_move_the_same_view(lab):
         for e in lab.console_errors
         if "packviz" in e or "anywidget" in e or "widget" in e.lower()
     ] == []
+
+
+def test_live_kernel_in_jupyterlab_sliders_answer_the_keys(lab):
+    """JupyterLab's sliders (ipywidgets 8, noUiSlider) with a kernel: every key gives a
+    valid value the view draws and Python receives; End reaches a maximum that a jsdlink
+    changed (noUiSlider alone stopped at the old one) and a step of 0.05 reads exactly."""
+    run_cell(lab, 4)
+    w = Widget(lab, "state")
+    w.type_lengths("9, 3")
+    step = w.slider("time step t")
+    expect(step).to_have_attribute("aria-valuemax", re.compile(r"^8(\.0)?$"))
+    seen = check_keys(w, "state", "time step t",
+                      ["End", "Home", "PageUp", "ArrowRight", "End", "ArrowRight",
+                       "PageDown", "Home", "ArrowLeft", "End"])
+    assert seen[-1] == ("End", 8) and seen[:4] == [("End", 8), ("Home", 0),
+                                                   ("PageUp", 5), ("ArrowRight", 6)]
+    waste = Widget(lab, "waste")
+    seen = check_keys(waste, "waste", "skew",
+                      ["Home", "ArrowRight", "PageUp", "End", "ArrowLeft"])
+    assert [v for _, v in seen] == [0, 0.05, 0.3, 3, 2.95]
+    run_cell_until(lab, 5, "KEYS 8 8 8 8 2.95 2.95")
+    assert lab.outside_requests == []
+    assert [e for e in lab.console_errors
+            if "packviz" in e or "anywidget" in e or "widget" in e.lower()] == []
