@@ -2,6 +2,8 @@
 
     python benchmarks/run.py --quick   # about a minute; writes benchmarks/scratch/
     python benchmarks/run.py --full    # about 40 minutes; writes packviz/data/benchmarks/
+    python benchmarks/run.py --sweep   # about 20 minutes; B and H varied one at a time,
+                                       # writes packviz/data/benchmarks/sweep/
 
 Each variant processes the same dataset (every sequence once, in batches); the time
 of that epoch is measured with torch.utils.benchmark, interleaved across variants,
@@ -33,6 +35,19 @@ sys.path.insert(0, str(HERE))
 import packbench  # noqa: E402  (the package next to this file)
 
 SIZES = {"small": (16, 64), "medium": (32, 96), "large": (64, 128)}  # name: (B, H)
+# The sweep varies one of B and H at a time (the full grid grows them together):
+# B in 16, 32, 64 at H = 128, and H in 64, 96, 128 at B = 64.
+SWEEP_SIZES = {"B16_H128": (16, 128), "B32_H128": (32, 128), "B64_H128": (64, 128),
+               "B64_H64": (64, 64), "B64_H96": (64, 96)}
+
+
+def size_of(name: str) -> tuple[int, int]:
+    """(B, H) of a named size of the full grid or of the sweep."""
+    sizes = {**SIZES, **SWEEP_SIZES}
+    if name not in sizes:
+        raise ValueError(f"size must be one of {tuple(sizes)}, got {name!r}")
+    return sizes[name]
+
 
 GRIDS = {
     "full": dict(
@@ -46,6 +61,12 @@ GRIDS = {
         distributions=packbench.DISTRIBUTIONS, sizes=("small",),
         batches=8, max_length=48, budget_s=0.05, min_repeats=3, rounds=2,
         out=HERE / "scratch", name="quick",
+    ),
+    "sweep": dict(
+        layers=("RNN", "GRU", "LSTM"), bidirectional=(False, True),
+        distributions=("skewed",), sizes=tuple(SWEEP_SIZES),
+        batches=32, max_length=48, budget_s=0.2, min_repeats=6, rounds=2,
+        out=HERE.parent / "packviz" / "data" / "benchmarks" / "sweep", name="sweep",
     ),
 }
 
@@ -89,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--full", action="store_true", help="the stored full run")
     which.add_argument("--quick", action="store_true", help="a small run (< 2 min)")
+    which.add_argument("--sweep", action="store_true",
+                       help="long-tailed lengths, B and H varied one at a time")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads, fixed for every measurement (default 1)")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
@@ -107,10 +130,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="timed calls per variant at least (full: 6, quick: 3)")
     args = parser.parse_args(argv)
 
-    grid = dict(GRIDS["full" if args.full else "quick"])
+    grid = dict(GRIDS["full" if args.full else "sweep" if args.sweep else "quick"])
     for key in ("layers", "distributions", "sizes"):
         if getattr(args, key):
             grid[key] = tuple(getattr(args, key))
+    for size in grid["sizes"]:
+        try:
+            size_of(size)
+        except ValueError as err:
+            parser.error(str(err))
     if args.threads < 1:
         parser.error("--threads must be at least 1")
     for key, least in (("rounds", 1), ("min_repeats", 1)):
@@ -125,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = [
         packbench.Setting(layer=layer, bidirectional=bi, distribution=dist, size=size,
-                          batch_size=SIZES[size][0], hidden_size=SIZES[size][1],
-                          n_sequences=grid["batches"] * SIZES[size][0],
+                          batch_size=size_of(size)[0], hidden_size=size_of(size)[1],
+                          n_sequences=grid["batches"] * size_of(size)[0],
                           max_length=grid["max_length"], device=device)
         for device, size, layer, bi, dist in itertools.product(
             run_devices, grid["sizes"], grid["layers"], grid["bidirectional"],
@@ -157,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             min_repeats=grid["min_repeats"], rounds=grid["rounds"], clock=args.clock,
             common=common, on_mode=done)
     wall = time.perf_counter() - t0
+    layer = packbench.make_model(settings[0])  # what every setting runs, as recorded
+    dtype = str(next(layer.parameters()).dtype).removeprefix("torch.")
 
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / f"{grid['name']}.csv"
@@ -178,9 +208,12 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(wall, 1), "cuda": cuda_note, "devices": run_devices,
         "grid": {k: (v if not isinstance(v, pathlib.Path) else str(v.name))
                  for k, v in grid.items()},
-        "sizes": {k: {"batch_size": b, "hidden_size": h, "input_size": h,
-                      "n_sequences": grid["batches"] * b}
-                  for k, (b, h) in SIZES.items() if k in grid["sizes"]},
+        "sizes": {k: {"batch_size": size_of(k)[0], "hidden_size": size_of(k)[1],
+                      "input_size": size_of(k)[1],
+                      "n_sequences": grid["batches"] * size_of(k)[0]}
+                  for k in grid["sizes"]},
+        "layer": {"dtype": dtype, "num_layers": layer.num_layers,
+                  "proj_size": layer.proj_size, "batch_first": layer.batch_first},
         "pool_batches": packbench.POOL_BATCHES,
         "command": " ".join([pathlib.Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
         "rows": len(rows), "csv": csv_path.name,

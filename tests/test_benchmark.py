@@ -7,16 +7,21 @@ lengths alone (sorted and cut into batches here), never with the benchmark's own
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import math
 import pathlib
+import re
 import sys
 from collections import defaultdict
 
 import pytest
 import torch
+from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
+from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -287,10 +292,183 @@ def test_command_line_takes_rounds_and_repeats(tmp_path, monkeypatch, capsys):
     assert "--rounds must be at least 1" in capsys.readouterr().err
 
 
+def test_command_line_sweeps_batch_and_hidden_size_one_at_a_time(tmp_path, monkeypatch,
+                                                                  capsys):
+    sizes = {"B4_H3": (4, 3), "B2_H3": (2, 3), "B4_H5": (4, 5)}
+    grid = dict(bench_run.GRIDS["sweep"], layers=("LSTM",), bidirectional=(False,),
+                sizes=tuple(sizes), batches=2, max_length=6, budget_s=0.0,
+                min_repeats=2)
+    monkeypatch.setitem(bench_run.GRIDS, "sweep", grid)
+    monkeypatch.setattr(bench_run, "SWEEP_SIZES", sizes)
+    assert bench_run.main(["--sweep", "--device", "cpu", "--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader((tmp_path / "sweep.csv").open()))
+    assert {(r["size"], int(r["batch_size"]), int(r["hidden_size"])) for r in rows} == {
+        (name, b, h) for name, (b, h) in sizes.items()}
+    assert {r["distribution"] for r in rows} == {"skewed"}
+    meta = json.loads((tmp_path / "sweep.json").read_text())
+    assert meta["layer"] == {"dtype": "float32", "num_layers": 1, "proj_size": 0,
+                             "batch_first": True}
+    assert meta["sizes"]["B2_H3"] == {"batch_size": 2, "hidden_size": 3,
+                                      "input_size": 3, "n_sequences": 4}
+    with pytest.raises(SystemExit):
+        bench_run.main(["--sweep", "--sizes", "huge"])
+    assert "size must be one of" in capsys.readouterr().err
+
+
+def test_the_stored_sweep_varies_one_of_batch_and_hidden_size_at_a_time():
+    meta = recipe.stored_metadata("sweep")
+    pairs = {(v["batch_size"], v["hidden_size"]) for v in meta["sizes"].values()}
+    assert pairs == {(16, 128), (32, 128), (64, 128), (64, 64), (64, 96)}
+    assert meta["layer"]["dtype"] == "float32" and meta["layer"]["proj_size"] == 0
+    assert meta["threads"] == 1 and meta["clock"].startswith("time.process_time")
+    rows = recipe.stored_results("sweep")
+    assert {(r["batch_size"], r["hidden_size"]) for r in rows} == pairs
+    assert {r["distribution"] for r in rows} == {"skewed"}
+
+
+def test_the_benchmark_lstm_takes_one_fused_onednn_call_per_direction():
+    # The case the chapters' oneDNN sentences are about: float32, one layer, no
+    # projection. float64 and proj_size take torch's own loop.
+    calls = []
+
+    class Fused(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            calls.append(func.overloadpacket is torch.ops.aten.mkldnn_rnn_layer)
+            return func(*args, **(kwargs or {}))
+
+    onednn = torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
+    for bi in (False, True):
+        layer = packbench.make_model(tiny("LSTM", bidirectional=bi))
+        assert next(layer.parameters()).dtype == torch.float32
+        assert (layer.num_layers, layer.proj_size) == (1, 0)
+        x = torch.randn(4, 6, layer.input_size)
+        for model, inputs, fused in ((layer, x, 2 if bi else 1),
+                                     (copy.deepcopy(layer).double(), x.double(), 0)):
+            calls.clear()
+            with Fused():
+                model(inputs)
+            assert sum(calls) == (fused if onednn else 0), (bi, inputs.dtype)
+    calls.clear()
+    with Fused(), pytest.warns(UserWarning):
+        nn.LSTM(3, 4, batch_first=True, proj_size=2)(torch.randn(2, 5, 3))
+    assert sum(calls) == 0
+
+
+def _quoted_limits() -> dict[tuple[str, bool], int]:
+    """{(kind, forward): largest hidden size}, read from the quoted get_algo lines."""
+    text = recipe.GET_ALGO_LINES
+    forward, backward = text.split("} else /* backward */ {")
+    limits = {}
+    for part, is_forward in ((forward, True), (backward, False)):
+        plain, gated = (int(n) for n in re.findall(r"hidden_size <= (\d+)", part))
+        limits[("plain", is_forward)], limits[("gated", is_forward)] = plain, gated
+    return limits
+
+
+def test_cudnn_algorithm_follows_the_quoted_get_algo_lines():
+    text = recipe.GET_ALGO_LINES
+    limits = _quoted_limits()
+    assert limits == {("plain", True): 384, ("gated", True): 192,
+                      ("plain", False): 256, ("gated", False): 128}
+    major = int(re.search(r"prop->major < (\d+)", text).group(1))
+    order = [text.index(s) for s in ("proj_size != 0", "is_input_packed()",
+                                     "CUDNN_DATA_DOUBLE", "PERSIST_STATIC_SMALL_H",
+                                     "CUDNN_DATA_HALF", "ALGO_PERSIST_STATIC;")]
+    assert order == sorted(order)  # the branches in the order get_algo takes them
+    algo = recipe.cudnn_algorithm
+    for mode in recipe.CUDNN_MODES:
+        kind = "gated" if mode in ("LSTM", "GRU") else "plain"
+        for forward in (True, False):
+            limit = limits[(kind, forward)]
+            for dtype in ("float16", "bfloat16", "float32"):
+                half = dict(input_size=limit, batch_size=6, seq_length=5)  # no STATIC
+                assert algo(mode, limit, packed=False, dtype=dtype, forward=forward,
+                            **half) == "PERSIST_STATIC_SMALL_H", (mode, forward, dtype)
+                assert algo(mode, limit + 1, packed=False, dtype=dtype,
+                            forward=forward, **half) == "STANDARD"
+                assert algo(mode, limit, packed=False, dtype=dtype, forward=forward,
+                            capability=(major - 1, 0), **half) == "STANDARD"
+            for h in (1, limit, limit + 1, 4096):  # packed, float64, projections
+                for dtype in recipe.CUDNN_DTYPES:
+                    assert algo(mode, h, packed=True, dtype=dtype,
+                                forward=forward) == "STANDARD"
+                assert algo(mode, h, packed=False, dtype="float64",
+                            forward=forward) == "STANDARD"
+        assert algo(mode, 64, packed=False, proj_size=32) == "STANDARD"
+    # the older source's guard: cuDNN 8.2.1 or newer
+    assert algo("LSTM", 128, packed=False, cudnn_version=(8, 2, 0)) == "STANDARD"
+    assert algo("LSTM", 128, packed=False, cudnn_version=(8, 2, 1)) == (
+        "PERSIST_STATIC_SMALL_H")
+
+
+def test_half_precision_may_get_persist_static_through_the_device_heuristics():
+    algo = recipe.cudnn_algorithm
+    big = dict(packed=False, dtype="float16", input_size=512, batch_size=64,
+               seq_length=48)
+    assert algo("LSTM", 512, capability=(7, 0), **big) == "PERSIST_STATIC"  # a V100
+    assert algo("LSTM", 512, capability=(7, 5), **big) == "STANDARD"  # Turing: never
+    assert algo("LSTM", 512, capability=(8, 0), multiprocessors=108, **big) == (
+        "PERSIST_STATIC")  # an A100
+    assert algo("LSTM", 512, capability=(8, 6), multiprocessors=112, **big) == (
+        "STANDARD")  # sm_86 excluded
+    assert algo("GRU", 512, capability=(8, 0), multiprocessors=108, **big) == "STANDARD"
+    for dtype in ("bfloat16", "float32"):  # CUDNN_DATA_HALF only
+        assert algo("LSTM", 512, capability=(7, 0), **dict(big, dtype=dtype)) == (
+            "STANDARD")
+    assert algo("LSTM", 500, capability=(7, 0), **big) == "STANDARD"  # H % 128 != 0
+    assert algo("LSTM", 512, capability=(7, 0), bidirectional=True, **big) == "STANDARD"
+    assert algo("LSTM", 512, capability=(7, 0), **dict(big, packed=True)) == "STANDARD"
+    with pytest.raises(ValueError, match="float16 needs"):
+        algo("LSTM", 512, packed=False, dtype="float16")
+
+
+def test_cudnn_algorithm_reads_the_layer_as_torch_hands_it_to_cudnn():
+    # On a CPU, torch's Python side shows what get_algo would see: the layer's mode
+    # picks the _VF function, and batch_sizes is passed exactly for a PackedSequence
+    # (the C++ side's "is_input_packed"); get_algo's other inputs are the layer's.
+    seen = []
+
+    class VFCalls(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if getattr(func, "__name__", "") in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
+                seen.append((func.__name__, not isinstance(args[2], list)))
+            return func(*args, **(kwargs or {}))
+
+    layers = [nn.LSTM(3, 8, batch_first=True), nn.GRU(3, 8, batch_first=True),
+              nn.RNN(3, 8, batch_first=True),
+              nn.RNN(3, 8, nonlinearity="relu", batch_first=True)]
+    x = torch.randn(4, 5, 3)
+    for layer in layers:
+        assert layer.mode in recipe.CUDNN_MODES
+        for inputs in (x, pack_padded_sequence(x, [5, 4, 2, 1], batch_first=True)):
+            seen.clear()
+            with VFCalls():
+                layer(inputs)
+            packed = not isinstance(inputs, torch.Tensor)
+            assert seen == [(layer.mode.lower(), packed)], (layer.mode, seen)
+            want = "STANDARD" if packed else "PERSIST_STATIC_SMALL_H"
+            assert recipe.cudnn_algorithm_for(layer, inputs) == want
+            assert recipe.cudnn_algorithm_for(layer, inputs, forward=False) == want
+    lstm = nn.LSTM(3, 8).double()
+    assert recipe.cudnn_algorithm_for(lstm, x.double()) == "STANDARD"
+    projected = nn.LSTM(3, 8, proj_size=2)
+    assert recipe.cudnn_algorithm_for(projected, x) == "STANDARD"
+    with pytest.raises(ValueError, match="nn.RNN, nn.GRU or nn.LSTM"):
+        recipe.cudnn_algorithm_for(nn.Linear(3, 8), x)
+    with pytest.raises(ValueError, match="batched"):
+        recipe.cudnn_algorithm_for(lstm, x[0])
+    with pytest.raises(ValueError, match="mode must be one of"):
+        recipe.cudnn_algorithm("Transformer", 8, packed=False)
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        recipe.cudnn_algorithm("LSTM", 8, packed=False, dtype="int8")
+
+
 RECHECK = STORED.parent / "recheck" / "full.csv"
+SWEEP = STORED.parent / "sweep" / "sweep.csv"
 
 
-@pytest.mark.parametrize("stored", [STORED, RECHECK], ids=["full", "recheck"])
+@pytest.mark.parametrize("stored", [STORED, RECHECK, SWEEP],
+                         ids=["full", "recheck", "sweep"])
 def test_stored_results_are_complete_and_follow_the_formulas(stored):
     if not stored.exists():
         pytest.skip(f"no stored results at {stored}")
