@@ -328,3 +328,99 @@ def test_chapter_prose_names_both_wordings_of_the_lstm_message():
     for release, line in REWORDED["compile-lstm"]["first line"].items():
         assert f'torch {release} "{line}"' in prose
     assert "does not support RNN, GRU, or LSTM" in prose and "`allow_rnn`" in prose
+
+
+# --- other layers fed a PackedSequence (the chapter's table of ten layers) -----------
+LAYERS = {  # layer: (exception type, the first line of its message, or None: no error)
+    "Linear": ("TypeError", EXPECTED["linear"][1]),
+    "Dropout": ("TypeError",
+                "dropout(): argument 'input' (position 1) must be Tensor, not "
+                "PackedSequence"),
+    "ReLU": ("TypeError",
+             "relu(): argument 'input' (position 1) must be Tensor, not PackedSequence"),
+    "LayerNorm": ("TypeError",
+                  "layer_norm(): argument 'input' (position 1) must be Tensor, not "
+                  "PackedSequence"),
+    "Embedding": ("TypeError", EXPECTED["embedding"][1]),
+    "Softmax": ("AttributeError", "'PackedSequence' object has no attribute 'softmax'"),
+    "Flatten": ("AttributeError", "'PackedSequence' object has no attribute 'flatten'"),
+    "BatchNorm1d": ("AttributeError", "'PackedSequence' object has no attribute 'dim'"),
+    "Conv1d": ("TypeError",
+               "conv1d() received an invalid combination of arguments - got "
+               "(PackedSequence, Parameter, Parameter, tuple, tuple, tuple, int), but "
+               "expected one of:"),
+    "Identity": (None, None),
+}
+
+
+def _layer(name: str) -> nn.Module:
+    return {"Linear": nn.Linear(2, 4), "Dropout": nn.Dropout(), "ReLU": nn.ReLU(),
+            "LayerNorm": nn.LayerNorm(2), "Embedding": nn.Embedding(10, 4),
+            "Softmax": nn.Softmax(dim=-1), "Flatten": nn.Flatten(),
+            "BatchNorm1d": nn.BatchNorm1d(2), "Conv1d": nn.Conv1d(2, 4, 1),
+            "Identity": nn.Identity()}[name]
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_each_layer_fed_a_packed_sequence_fails_as_the_chapter_shows(name):
+    padded, lengths = batch()
+    packed = pack_padded_sequence(padded, lengths, batch_first=True)
+    if name == "Embedding":
+        packed = pack_padded_sequence(torch.randint(1, 10, (3, 5)), lengths,
+                                      batch_first=True)
+    kind, first_line = LAYERS[name]
+    if kind is None:
+        assert _layer(name)(packed) is packed  # passed through, no error
+        return
+    with pytest.raises(Exception) as info:
+        _layer(name)(packed)
+    assert type(info.value).__name__ == kind
+    assert str(info.value).splitlines()[0] == first_line
+
+
+def test_chapter_table_of_layers_shows_each_outcome():
+    outputs = [
+        "".join(out.get("text", ""))
+        for cell in _chapter()["cells"] if "outcomes = {}" in "".join(cell["source"])
+        for out in cell.get("outputs", []) if out.get("output_type") == "stream"
+    ]
+    assert len(outputs) == 1, "chapter 7 should print one table of ten layers"
+    lines = outputs[0].splitlines()
+    assert len(lines) == len(LAYERS)
+    for line, (name, (kind, first_line)) in zip(lines, LAYERS.items()):
+        if kind is None:
+            assert line.split() == [name, "no", "error", "returned", "its", "input:",
+                                    "True"]
+        else:
+            assert line.split()[:2] == [name, kind]
+            assert line.endswith(first_line[:80])
+
+
+def test_float_lengths_pack_without_error_truncated():
+    padded, lengths = batch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        packed = pack_padded_sequence(padded, torch.tensor([4.7, 3.2, 1.9]),
+                                      batch_first=True)
+    assert pad_packed_sequence(packed, batch_first=True)[1].tolist() == [4, 3, 1]
+    as_int32 = pack_padded_sequence(padded, lengths.int(), batch_first=True)
+    assert as_int32.batch_sizes.tolist() == [3, 3, 2, 1, 1]
+
+
+@pytest.mark.skipif(RELEASE != PINNED, reason="the chapter quotes torch 2.13 here")
+def test_export_refuses_a_dynamic_time_axis_for_the_padded_lstm():
+    padded, lengths = batch()
+    model = PaddedEncoder().eval()
+    with pytest.raises(Exception) as info:
+        torch.export.export(model, (padded, lengths), dynamic_shapes={
+            "padded": {1: torch.export.Dim("T")}, "lengths": None})
+    assert type(info.value).__name__ == "UserError"
+    assert str(info.value).startswith("Constraints violated (T)!")
+    assert "specialized it to be a constant (5)" in str(info.value)
+    # the batch axis can be freed: the program then follows another B
+    batch_axis = torch.export.Dim("B")
+    exported = torch.export.export(model, (padded, lengths), dynamic_shapes={
+        "padded": {0: batch_axis}, "lengths": {0: batch_axis}})
+    other = torch.randn(4, 5, 2), torch.tensor([5, 1, 4, 3])
+    with torch.no_grad():
+        assert torch.allclose(exported.module()(*other), model(*other))

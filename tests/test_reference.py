@@ -266,7 +266,8 @@ def test_silent_pitfalls_as_stated():
     assert torch.allclose(padded_out[0], out[0], atol=1e-6)  # full length: same
     assert not torch.allclose(padded_out[2, 0, 3:], out[2, 0, 3:])  # short: differs
     # The fix stated next to it: reversing within lengths gives the packed outputs.
-    fix = rows["Unpacked bidirectional RNN: the backward direction starts on the pads"]
+    fix = rows["Unpacked bidirectional RNN: the backward direction starts on the pads of "
+               "every sequence shorter than `T`"]
     assert "`ReversedBidirectional(bi)(padded, lengths)`" in fix
     real = (torch.arange(5) < lengths[:, None]).unsqueeze(-1)
     assert torch.allclose(ReversedBidirectional(bi)(x, lengths) * real, out * real,
@@ -422,13 +423,10 @@ def test_glossary_indices_and_last_state():
     already = rnn.pack_padded_sequence(x, [5, 2], batch_first=True, enforce_sorted=False)
     assert already.sorted_indices.tolist() == [0, 1]
     assert already.unsorted_indices.tolist() == [0, 1]
-    # "Among equal lengths the order is unspecified: torch 2.13 can mix ties past 16"
-    assert "torch 2.13 can mix ties past 16 sequences" in entry
-    ties = rnn.pack_padded_sequence(
-        torch.zeros(20, 3, 1), [3, 2] * 10, batch_first=True, enforce_sorted=False
-    )
-    if torch.__version__.startswith("2.13."):
-        assert ties.sorted_indices.tolist()[:3] == [0, 2, 18]
+    # "Among equal lengths the order is unspecified: on a CPU, torch 2.13 keeps ties in
+    # their order up to 16 sequences and can mix them beyond" (tested below)
+    assert ("on a CPU, torch 2.13 keeps ties in their order up to 16 sequences and can "
+            "mix them beyond") in entry
     # "Last state": h_n[-1] only for one direction; with two, backward; forward h_n[-2]
     entry = _glossary_entry("Last state")
     assert "For a unidirectional layer" in entry and "forward one is `h_n[-2]`" in entry
@@ -516,3 +514,247 @@ def test_glossary_attention_and_backend_terms():
     with pytest.raises(_dynamo.exc.Unsupported):
         lstm = torch.compile(torch.nn.LSTM(2, 3), fullgraph=True, backend="eager")
         lstm(torch.randn(4, 1, 2))
+
+
+def _sorted_order(lengths: list[int]) -> list[int]:
+    packed = rnn.pack_padded_sequence(torch.zeros(len(lengths), max(lengths), 1), lengths,
+                                      batch_first=True, enforce_sorted=False)
+    return packed.sorted_indices.tolist()
+
+
+def _stable_order(lengths: list[int]) -> list[int]:
+    return sorted(range(len(lengths)), key=lambda i: -lengths[i])
+
+
+@pytest.mark.skipif(not torch.__version__.startswith("2.13."),
+                    reason="the glossary states the order of ties for torch 2.13")
+def test_glossary_ties_keep_their_order_up_to_16_sequences_on_a_cpu():
+    import random
+
+    rng = random.Random(0)
+    for n in range(2, 17):  # kept: random lengths with many ties, 1 to 4 steps
+        for _ in range(40):
+            lengths = [rng.randint(1, 4) for _ in range(n)]
+            assert _sorted_order(lengths) == _stable_order(lengths), lengths
+    for n in range(17, 65):  # mixed: the same patterns from 17 sequences on
+        for lengths in (([3, 2] * n)[:n], [1] * n):
+            assert _sorted_order(lengths) != _stable_order(lengths), (n, lengths)
+    assert _sorted_order([3, 2] * 10)[:3] == [0, 2, 18]  # the example in SOURCES.md
+
+
+def test_glossary_lengths_dtypes_int32_works_and_floats_are_truncated():
+    import warnings
+
+    from packviz.core import check_lengths
+
+    entry = _glossary_entry("Lengths")
+    assert "1-D CPU tensor of `B` whole numbers" in entry
+    assert "int32 lengths work as well" in entry
+    assert "`[4.7, 3.2, 1.9]` packs as `[4, 3, 1]`" in entry
+    assert "(`check_lengths` refuses floats)" in entry
+    row = _section("Pitfalls")
+    assert ("| Float lengths: no error, truncated (`[4.7, 3.2, 1.9]` packs as `[4, 3, 1]`) "
+            "| integer lengths; `check_lengths` refuses floats |") in row
+    assert "int32 is fine too: packing converts the dtype, not the device" in row
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, 2)
+    as_int64 = rnn.pack_padded_sequence(x, torch.tensor([5, 3, 2]), batch_first=True)
+    for dtype in (torch.int32, torch.int16, torch.uint8):
+        other = rnn.pack_padded_sequence(x, torch.tensor([5, 3, 2], dtype=dtype),
+                                         batch_first=True)
+        assert torch.equal(other.data, as_int64.data), dtype
+        assert torch.equal(other.batch_sizes, as_int64.batch_sizes), dtype
+    for floats in ([4.7, 3.2, 1.9], torch.tensor([4.7, 3.2, 1.9]),
+                   torch.tensor([4.7, 3.2, 1.9], dtype=torch.float64)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            packed = rnn.pack_padded_sequence(x, floats, batch_first=True)
+        assert caught == [], "float lengths now warn: update the glossary"
+        _, lengths = rnn.pad_packed_sequence(packed, batch_first=True)
+        assert lengths.tolist() == [4, 3, 1]
+    # the device is what the message's check still catches after the conversion
+    with pytest.raises(RuntimeError, match="but got 1D meta Long tensor"):
+        rnn.pack_padded_sequence(x, torch.tensor([5, 3, 2], dtype=torch.int32,
+                                                 device="meta"), batch_first=True)
+    for floats in ([4.7, 3.2, 1.9], [4.0, 3.0, 2.0], torch.tensor([4.0, 3.0, 2.0])):
+        with pytest.raises(ValueError, match="is not a whole number"):
+            check_lengths(floats)
+
+
+def test_glossary_batch_first_names_the_functions_that_have_it():
+    entry = _glossary_entry("`batch_first`")
+    have = ["pad_sequence", "pack_padded_sequence", "pad_packed_sequence", "unpad_sequence"]
+    for name in have:
+        assert f"`{name}`" in entry
+        assert "batch_first" in inspect.signature(getattr(rnn, name)).parameters, name
+    assert "(`pack_sequence` takes a list and has none)" in entry
+    assert "batch_first" not in inspect.signature(rnn.pack_sequence).parameters
+    for layer in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        assert f"`nn.{layer.__name__}`" in entry and layer(1, 1).batch_first is False
+
+
+def _fed_packed(layer: torch.nn.Module, packed, ids):
+    """(exception name or None, message or the returned object) for layer(packed)."""
+    given = ids if isinstance(layer, torch.nn.Embedding) else packed
+    try:
+        return None, layer(given)
+    except Exception as err:  # noqa: BLE001 (each layer fails its own way)
+        return type(err).__name__, str(err)
+
+
+def test_other_layers_fed_a_packed_sequence_fail_as_stated():
+    assert ("Other layers do not: most raise, and `nn.Identity` passes it on unchanged"
+            in _glossary_entry("PackedSequence"))
+    row = next(r for r in _table_rows(_section("Pitfalls"))
+               if r[0].startswith("`must be Tensor, not PackedSequence`"))
+    x = torch.randn(3, 5, 2)
+    packed = rnn.pack_padded_sequence(x, [5, 3, 2], batch_first=True)
+    ids = rnn.pack_padded_sequence(torch.randint(1, 9, (3, 5)), [5, 3, 2],
+                                   batch_first=True)
+    nn = torch.nn
+    for layer in (nn.Embedding(9, 3), nn.Linear(2, 3), nn.Dropout(), nn.ReLU(),
+                  nn.LayerNorm(2)):
+        assert f"`nn.{type(layer).__name__}`" in row[0]
+        name, message = _fed_packed(layer, packed, ids)
+        assert name == "TypeError" and message.endswith(
+            "must be Tensor, not PackedSequence"), type(layer).__name__
+    assert "`nn.Softmax` and `nn.BatchNorm1d` raise an `AttributeError`" in row[0]
+    for layer, attribute in ((nn.Softmax(dim=-1), "softmax"), (nn.BatchNorm1d(2), "dim")):
+        assert _fed_packed(layer, packed, ids) == (
+            "AttributeError", f"'PackedSequence' object has no attribute '{attribute}'")
+    assert '`nn.Conv1d` an "invalid combination of arguments"' in row[0]
+    name, message = _fed_packed(nn.Conv1d(2, 3, 1), packed, ids)
+    assert name == "TypeError" and "invalid combination of arguments" in message
+    assert "`nn.Identity` nothing" in row[0]
+    assert _fed_packed(nn.Identity(), packed, ids) == (None, packed)
+    assert nn.Identity()(packed) is packed
+    # "packed._replace(data=f(packed.data)) for a per-step layer"
+    assert "for a per-step layer" in row[1]
+    for layer in (nn.Linear(2, 3), nn.ReLU(), nn.LayerNorm(2)):
+        mapped = packed._replace(data=layer(packed.data))
+        direct = rnn.pack_padded_sequence(layer(x), [5, 3, 2], batch_first=True)
+        assert torch.allclose(mapped.data, direct.data, atol=1e-6)
+
+
+def test_proj_size_replaces_h_in_out_and_h_n_not_in_c_n():
+    assert ("An\n`nn.LSTM` with `proj_size=P > 0` puts `P` in place of `H` in `out` and "
+            "`h_n`; `c_n`\nkeeps `H`.") in _section("Shapes")
+    assert "(`H` is `proj_size` for an `nn.LSTM` with `proj_size > 0`)" in (
+        _glossary_entry("h_n"))
+    assert "(`proj_size` in place of `H` if set)" in _glossary_entry("Output")
+    B, T, F, H, P = 3, 5, 2, 4, 3
+    for L, D in ((1, 1), (2, 2)):
+        lstm = torch.nn.LSTM(F, H, num_layers=L, bidirectional=D == 2, batch_first=True,
+                             proj_size=P)
+        packed = rnn.pack_padded_sequence(torch.randn(B, T, F), [5, 3, 2],
+                                          batch_first=True)
+        packed_out, (h_n, c_n) = lstm(packed)
+        out, _ = rnn.pad_packed_sequence(packed_out, batch_first=True)
+        assert out.shape == (B, T, D * P)
+        assert h_n.shape == (D * L, B, P) and c_n.shape == (D * L, B, H)
+
+
+def test_unpacked_states_are_wrong_only_for_sequences_shorter_than_t():
+    assert "which\n  differs for every sequence shorter than `T`" in GLOSSARY
+    assert "state at step 0: for a sequence shorter than `T`, right only with packing" in (
+        _glossary_entry("h_n"))
+    entry = _glossary_entry("Bidirectional")
+    assert "For a sequence shorter than `T`, the backward direction starts at its last" in (
+        entry)
+    assert "A sequence of length `T` has no pads and needs neither." in entry
+    torch.manual_seed(0)
+    lengths = torch.tensor([5, 3, 5, 1])
+    T, H = 5, 3
+    x = rnn.pad_sequence([torch.randn(int(n), 2) for n in lengths], batch_first=True)
+    full = (lengths == T).tolist()
+    for layer in (torch.nn.GRU, torch.nn.LSTM):
+        bi = layer(2, H, bidirectional=True, batch_first=True)
+        padded_out, padded_state = bi(x)
+        packed_out, packed_state = bi(rnn.pack_padded_sequence(
+            x, lengths, batch_first=True, enforce_sorted=False))
+        out, _ = rnn.pad_packed_sequence(packed_out, batch_first=True)
+        h_padded = padded_state[0] if layer is torch.nn.LSTM else padded_state
+        h_packed = packed_state[0] if layer is torch.nn.LSTM else packed_state
+        for direction in (0, 1):  # forward h_n[-2], backward h_n[-1]
+            same = [torch.allclose(h_padded[direction, b], h_packed[direction, b],
+                                   atol=1e-6) for b in range(len(lengths))]
+            assert same == full, (layer.__name__, direction)
+        real = (torch.arange(T) < lengths[:, None])
+        backward_same = [torch.allclose(padded_out[b, real[b], H:], out[b, real[b], H:],
+                                        atol=1e-6) for b in range(len(lengths))]
+        assert backward_same == full, layer.__name__
+
+
+def _mkldnn_rnn_calls(module: torch.nn.Module, x) -> int:
+    """How many fused oneDNN RNN calls one forward pass of `module` on `x` makes."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        calls = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func is torch.ops.aten.mkldnn_rnn_layer.default:
+                Count.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    with Count():
+        module(x)
+    return Count.calls
+
+
+@pytest.mark.skipif(not (torch.backends.mkldnn.is_available()
+                         and torch.backends.mkldnn.enabled),
+                    reason="oneDNN is not in this torch build, or turned off")
+def test_onednn_runs_only_a_padded_lstm_fused_in_the_dtypes_stated():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    entry = _glossary_entry("oneDNN")
+    assert ("It runs a padded `nn.LSTM` in float32 (in bfloat16 too, and in float16 "
+            "without autograd, where the CPU supports them) and without `proj_size` as "
+            "fused calls, one per layer and direction") in entry
+    assert ("A packed `nn.LSTM`, an `nn.LSTM` in float64 or with `proj_size`, and "
+            "`nn.GRU` and `nn.RNN` run in PyTorch's own step loop, which it counts"
+            ) in entry
+    torch.manual_seed(0)
+    x = torch.randn(4, 6, 2)
+    nn = torch.nn
+    for L, D in ((1, 1), (2, 1), (2, 2), (3, 2)):
+        lstm = nn.LSTM(2, 3, num_layers=L, bidirectional=D == 2, batch_first=True)
+        assert _mkldnn_rnn_calls(lstm, x) == L * D, (L, D)
+        with FlopCounterMode(display=False) as counter:
+            lstm(x)
+        assert counter.get_total_flops() == 0
+    lstm = nn.LSTM(2, 3, batch_first=True)
+    packed = rnn.pack_padded_sequence(x, [6, 4, 3, 1], batch_first=True)
+    not_fused = [(lstm, packed), (nn.LSTM(2, 3, batch_first=True).double(), x.double()),
+                 (nn.LSTM(2, 3, batch_first=True, proj_size=2), x),
+                 (nn.GRU(2, 3, batch_first=True), x), (nn.RNN(2, 3, batch_first=True), x)]
+    for module, given in not_fused:
+        assert _mkldnn_rnn_calls(module, given) == 0, module
+        with FlopCounterMode(display=False) as counter:
+            module(given)
+        assert counter.get_total_flops() > 0, module
+    bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    assert _mkldnn_rnn_calls(nn.LSTM(2, 3).bfloat16(), x.bfloat16()) == int(bf16)
+    half = nn.LSTM(2, 3).half()
+    assert _mkldnn_rnn_calls(half, x.half()) == 0  # autograd on: never fused
+    with torch.no_grad():
+        fp16 = torch.ops.mkldnn._is_mkldnn_fp16_supported()
+        assert _mkldnn_rnn_calls(half, x.half()) == int(fp16)
+    torch.backends.mkldnn.enabled = False
+    try:
+        assert _mkldnn_rnn_calls(lstm, x) == 0
+    finally:
+        torch.backends.mkldnn.enabled = True
+
+
+def test_dynamo_compiles_the_lstm_to_one_graph_with_allow_rnn():
+    from torch import _dynamo
+
+    assert "with `nn.LSTM` unless `torch._dynamo.config.allow_rnn` is\n  set" in GLOSSARY
+    _dynamo.reset()
+    lstm = torch.nn.LSTM(2, 3)
+    x = torch.randn(4, 1, 2)
+    with _dynamo.config.patch(allow_rnn=True), torch.no_grad():
+        out, _ = torch.compile(lstm, fullgraph=True, backend="eager")(x)
+        assert torch.allclose(out, lstm(x)[0])
