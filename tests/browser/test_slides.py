@@ -10,7 +10,8 @@ Reveal API. Checked for every deck:
   nothing in it is cut (no box that scrolls or clips its content). A failure lists each
   slide that does not fit: chapter, slide number, measured size and its first words;
 - MathJax typeset every `$math$`, and no MyST syntax is left in the text;
-- widgets are static pictures that fit the slide (chapter 1's waste explorer).
+- widgets are static pictures that fit the slide (chapter 1's waste explorer);
+- axe-core finds nothing serious on the page or on any slide.
 """
 
 from __future__ import annotations
@@ -323,3 +324,28 @@ def test_the_fit_check_catches_a_slide_that_is_too_tall(deck_page):
     )
     deck_page.evaluate("Reveal.layout()")
     assert any("cut: pre" in line for line in misfits([deck_page.evaluate(MEASURE_JS)]))
+
+
+@pytest.mark.parametrize("deck", [*decks(), "index.html"])
+def test_deck_has_no_serious_or_critical_axe_violations(deck_page, axe, deck):
+    """axe-core on the page (controls, slide number) and on every slide in turn."""
+    from conftest import describe_axe
+
+    def serious(context=None):
+        found = axe(deck_page, context)["violations"]
+        return [v for v in found if v["impact"] in ("serious", "critical")]
+
+    if deck == "index.html":
+        deck_page.goto(f"{deck_page.base_url}/index.html", wait_until="load")
+        bad = serious()
+        assert not bad, f"{deck}:\n{describe_axe(bad)}"
+        return
+    open_deck(deck_page, deck)
+    report = []
+    for m in walk(deck_page):
+        deck_page.evaluate(f"Reveal.slide({m['h']}, {m['v']}, 1000)")
+        deck_page.wait_for_timeout(400)  # fragments fade in (reveal.js: 0.2 s)
+        bad = serious() if m["number"] == 1 else serious(".reveal .slides section.present")
+        if bad:
+            report.append(f"slide {m['number']}/{m['total']}:\n{describe_axe(bad)}")
+    assert not report, f"{deck}:\n" + "\n".join(report)
