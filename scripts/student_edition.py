@@ -159,17 +159,25 @@ def build(
     source: pathlib.Path = ROOT,
     output: pathlib.Path | None = None,
     strict: bool = True,
+    config: dict | None = None,
+    builder: str = "html",
 ) -> pathlib.Path:
-    """Build the student edition of the book in `source` into `output` (HTML)."""
+    """Build the student edition of the book in `source` into `output` (HTML).
+
+    `config` and `builder` build another edition instead (scripts/translations.py: the
+    translated editions, and the gettext catalogs); downloads lose their solutions only
+    where `config` hides them.
+    """
     from jupyter_book.sphinx import build_sphinx
 
     source = source.resolve()
+    config = student_config(source) if config is None else config
     output = (output or source / "_build" / "student" / "html").resolve()
     if str(pathlib.Path(__file__).parent) not in sys.path:
         sys.path.insert(0, str(pathlib.Path(__file__).parent))
     with tempfile.TemporaryDirectory() as tmp:
         path_config = pathlib.Path(tmp) / "_config.yml"
-        path_config.write_text(yaml.safe_dump(student_config(source)), "utf-8")
+        path_config.write_text(yaml.safe_dump(config), "utf-8")
         result = build_sphinx(
             source,
             output,
@@ -180,13 +188,15 @@ def build(
                 "external_toc_path": (source / "_toc.yml").as_posix(),
                 "latex_individualpages": False,
             },
-            builder="html",
+            builder=builder,
             freshenv=True,
             warningiserror=strict,
             keep_going=strict,
         )
     if result:
         raise SystemExit(f"the student edition failed to build ({result!r})")
+    if builder != "html" or not config["sphinx"]["config"]["hide_solutions"]:
+        return output
     for notebook in sorted((output / "_sources").rglob("*.ipynb")):
         strip_notebook(notebook)
     return output
