@@ -890,8 +890,9 @@ def exporter():
     return SlidesExporter(config=config)
 
 
-def render(deck: Deck, slides_exporter) -> str:
-    resources = {"slides": {"assets": ASSETS}, "metadata": {"name": plain(deck.title)}}
+def render(deck: Deck, slides_exporter, licence: str = "") -> str:
+    resources = {"slides": {"assets": ASSETS, "licence": licence},
+                 "metadata": {"name": plain(deck.title)}}
     body, _ = slides_exporter.from_notebook_node(deck.nb, resources=resources)
     return body
 
@@ -953,12 +954,14 @@ space to move, <kbd>S</kbd> for speaker notes, <kbd>F</kbd> for full screen,
 {items}
 </ul>
 </main>
+<footer>{licence}</footer>
 </body>
 </html>
 """
 
 
-def write_index(out: pathlib.Path, decks: list[Deck], book_title: str) -> None:
+def write_index(out: pathlib.Path, decks: list[Deck], book_title: str,
+                licence: str = "") -> None:
     def name(deck: Deck) -> str:
         number = re.match(r"(\d+)_", deck.stem)
         title = html.escape(plain(deck.title))
@@ -972,7 +975,8 @@ def write_index(out: pathlib.Path, decks: list[Deck], book_title: str) -> None:
         for d in decks
     )
     (out / "index.html").write_text(
-        INDEX.format(book=html.escape(book_title), items=items), encoding="utf-8"
+        INDEX.format(book=html.escape(book_title), items=items, licence=licence),
+        encoding="utf-8"
     )
 
 
@@ -1002,15 +1006,18 @@ def build(
     book = Book.read()
     shots = widget_pictures(paths, cache=cache) if pictures else {}
     slides_exporter = exporter()
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    # The book's licence line (every page's footer) goes on every deck and the index.
+    licence = config.get("html", {}).get("extra_footer", "")
     decks = [prepare(path, book, shots) for path in paths]
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     for deck in decks:
-        (out / deck.filename).write_text(render(deck, slides_exporter), encoding="utf-8")
+        (out / deck.filename).write_text(render(deck, slides_exporter, licence),
+                                         encoding="utf-8")
     copy_assets(out)
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    write_index(out, decks, config.get("title", "the book"))
+    write_index(out, decks, config.get("title", "the book"), licence)
     for target in copy_to:
         if target.exists():
             shutil.rmtree(target)
