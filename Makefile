@@ -38,8 +38,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
         figures clean
 
 help:
-	@echo "make book        build the HTML book into _build/html (sets everything up)"
-	@echo "make test        run every test (sets everything up, builds the book)"
+	@echo "make book        build the HTML book into _build/html (from the stored outputs)"
+	@echo "make test        run every test (sets everything up, builds what the tests read)"
+	@echo "make book-student  the student edition (no solutions) into _build/student/html"
+	@echo "make slides      one reveal.js deck per chapter into _build/slides"
+	@echo "make pdf         the whole book as one PDF: _build/pdf/book.pdf"
+	@echo "make notebooks   the generated notebooks (full and student) into _build/editions"
+	@echo "make site        everything the deploy workflow publishes, into _build/site"
+	@echo "make grade SUBMISSIONS=dir/  grade students' notebooks into grades.csv"
+	@echo "make autograder  one otter-grader zip per chapter (Gradescope) in _build/grading"
+	@echo "make fork REPO_URL=https://github.com/you/repo  point every link at a fork"
+	@echo "make book-es, make book-ko  the Spanish and Korean editions"
 	@echo "make test-widgets7  the widget tests under ipywidgets 7.7.1 (Colab's)"
 	@echo "make test-compat every chapter in a Colab-like runtime (~6 GB, built once)"
 	@echo "make timings     seconds per notebook and per build, against the targets"
@@ -79,7 +88,7 @@ $(VENV)/.lab-installed: $(VENV)/.book-installed requirements-lab.txt
 	touch $@
 
 setup: check-python $(VENV)/.book-installed
-setup-test: $(VENV)/.test-installed browser assets
+setup-test: $(VENV)/.test-installed browser poppler assets
 
 # Widget JavaScript, require.js and MathJax come from npm (package-lock.json) and are
 # copied into _widget_assets/, which the book serves itself: no CDN at read time.
@@ -147,7 +156,7 @@ lint: $(VENV)/.test-installed
 # tests/test_portability.py), and the widgets' Python side under ipywidgets 7.7.1.
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
-test: setup-test book book-student lint
+test: setup-test book book-student slides lint
 	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadfile -m "not portability"
 	$(GENERIC_KERNELS) $(PYTEST) $(NOTEBOOKS) $(NBVAL) --dist loadfile
 	$(PYTEST) tests/test_portability.py -m portability
