@@ -1,7 +1,7 @@
 """A "Slides" link near the top of every chapter page that has a slide deck.
 
 `make slides` (scripts/slides.py) builds one reveal.js deck per notebook with cells
-tagged `slide`, `subslide` or `fragment` (CHAPTERS.md, section 2); this extension puts
+tagged `slide`, `subslide` or `fragment` (CONTRIBUTING.md, "Slides"); this extension puts
 a link to that deck under the page's title. Which pages get one is decided by the
 same rule, from the notebook's tags, so the link and the deck always agree; the book
 and the decks are built by separate commands, so the link points to where the deck

@@ -1,5 +1,5 @@
 # Slides (issue 19): one reveal.js deck per chapter, made from the chapter notebooks by
-# their cell tags (`slide`, `subslide`, `fragment`; CHAPTERS.md section 2), into
+# their cell tags (`slide`, `subslide`, `fragment`; CONTRIBUTING.md, "Slides"), into
 # $(SLIDES_DIR): <chapter>.slides.html, index.html, and the reveal.js and MathJax files
 # they load (from node_modules, pinned by package-lock.json). The folder is then copied
 # to $(SLIDES_IN_BOOK), where the "Slides" link of each chapter page points

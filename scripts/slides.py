@@ -10,8 +10,8 @@ least one slide tag. It writes `<out>/<stem>.slides.html` for each, `<out>/index
 --copy-to folder (make slides: `_build/html/slides`, so that the book's "Slides" links,
 _ext/slides_link.py, work locally).
 
-What goes on a slide is chosen by cell tags in the notebook itself (CHAPTERS.md,
-section 2); no cell is copied. The script converts a copy of each notebook in memory:
+What goes on a slide is chosen by cell tags in the notebook itself (CONTRIBUTING.md,
+"Slides"); no cell is copied. The script converts a copy of each notebook in memory:
 
 - `slide`, `subslide`, `fragment` set the cell's `slideshow.slide_type`; every other
   cell becomes `skip`. The setup cell (the first code cell), `remove-cell`/`hide-cell`

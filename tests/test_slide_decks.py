@@ -156,7 +156,7 @@ def test_chapter_1_hidden_cells_are_the_setup_cell_and_the_solutions():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_setup_solution_or_removed_cell_is_tagged_for_a_slide(path):
-    """CHAPTERS.md section 2: such tags would be silently dropped from the deck."""
+    """CONTRIBUTING.md, "Slides": such tags would be silently dropped from the deck."""
     nb = nbformat.read(path, as_version=4)
     hidden = slides.hidden_cells(nb)
     wrong = [
