@@ -34,7 +34,9 @@ from __future__ import annotations
 import html
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.locale import _
+from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 LANGUAGES = ("en", "es", "ko")
@@ -47,6 +49,8 @@ NAV_LABEL = {"en": "Languages", "es": "Idiomas", "ko": "언어"}
 # key of html_theme_options, written "html_theme_options.extra_footer").
 CONFIG_STRINGS = (
     "html_title",
+    "author",
+    "copyright",
     "html_theme_options.extra_footer",
     "nb_code_prompt_show",
     "nb_code_prompt_hide",
@@ -56,6 +60,7 @@ CONFIG_STRINGS = (
 EXERCISE = "Exercise %s"
 SOLUTION_TO = "Solution to %s"
 PATTERNS = (EXERCISE, SOLUTION_TO)
+BOOK_THEME_DOMAIN = "booktheme"  # sphinx-book-theme's catalog
 
 
 def language_of(config) -> str:
@@ -110,6 +115,76 @@ def _translate_config(app, config) -> None:
     prefix = edition_prefix(language, is_student(config))
     if url and "://" not in url and not url.startswith("/"):
         config.slides_link_url = "../" * prefix.count("/") + url
+
+
+def _add_theme_catalog(app, config) -> None:
+    """sphinx-book-theme's own catalog ("booktheme") lacks a few of its strings in some
+    languages ("Repository", "Open issue"): ours fills them in (a fallback: the theme's
+    translations come first)."""
+    if language_of(config) == "en":
+        return
+    import os
+
+    for folder in config.locale_dirs:
+        app.add_message_catalog(BOOK_THEME_DOMAIN, os.path.join(app.srcdir, folder))
+
+
+def page_catalog(env):
+    """The translations of the page being read (its catalog under locale_dirs)."""
+    import os
+
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    domain = docname_to_domain(env.docname, env.config.gettext_compact)
+    folders = [os.path.join(env.srcdir, folder) for folder in env.config.locale_dirs]
+    catalog, found = init_locale(folders, env.config.language, domain)
+    return catalog if found else None
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """What Sphinx's Locale transform (priority 20) does not reach: the captions of the
+    toctrees sphinx-external-toc inserts later (_toc.yml's parts, priority 100). The
+    gettext build extracts them (into the root page's catalog, intro.po)."""
+
+    default_priority = 110  # after InsertToctrees (100), before doctree-read
+
+    def apply(self, **kwargs) -> None:
+        if language_of(self.config) == "en" or self.app.builder.name == "gettext":
+            return
+        catalog = page_catalog(self.env)
+        if catalog is None:
+            return
+        for node in self.document.findall(addnodes.toctree):
+            caption = node.get("caption")
+            if caption and catalog.gettext(caption) != caption:
+                node["caption"] = node["rawcaption"] = catalog.gettext(caption)
+
+
+def _keep_alt_texts(app, doctree) -> None:
+    """In the gettext build: note the alt texts of every image as read. A notebook
+    output's image leaves the doctree before Sphinx extracts the messages (myst-nb
+    keeps only the text/plain output for the gettext builder), so its alt text would
+    be missing from the catalog; Sphinx's Locale transform translates it all the same."""
+    if app.builder.name == "gettext":
+        doctree["book_alt_texts"] = [
+            node["alt"] for node in doctree.findall(nodes.image) if node.get("alt")
+        ]
+
+
+def _add_alt_texts(app, doctree, docname) -> None:
+    """In the gettext build: the alt texts noted by `_keep_alt_texts` that the page's
+    final doctree lacks go into its catalog (first in the file)."""
+    if app.builder.name != "gettext":
+        return
+    from sphinx.builders.gettext import MsgOrigin
+    from sphinx.util.i18n import docname_to_domain
+
+    kept = {node.get("alt") for node in doctree.findall(nodes.image)}
+    catalog = app.builder.catalogs[docname_to_domain(docname, app.config.gettext_compact)]
+    for alt in doctree.get("book_alt_texts", []):
+        if alt not in kept:
+            catalog.add(alt, MsgOrigin(docname, 0))
 
 
 def config_messages(config) -> list[str]:
@@ -221,7 +296,11 @@ def setup(app):
     app.add_config_value("book_languages", list(LANGUAGES), "html", types=[list])
     # After sphinx-exercise's init_numfig (priority 500), so the pattern wins.
     app.connect("config-inited", _translate_config, priority=800)
+    app.connect("config-inited", _add_theme_catalog, priority=810)
     app.connect("builder-inited", _add_config_messages)
+    app.connect("doctree-read", _keep_alt_texts)
+    app.connect("doctree-resolved", _add_alt_texts)
+    app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", _language_links)
     app.add_post_transform(TranslateExerciseTitles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

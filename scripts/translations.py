@@ -104,43 +104,69 @@ def extract_templates(source: pathlib.Path, pot_dir: pathlib.Path,
     return templates
 
 
-def _theme_catalogs(language: str) -> list[pathlib.Path]:
-    import pydata_sphinx_theme
-    import sphinx
+BOOK_THEME_DOMAIN = "booktheme"  # sphinx-book-theme's own catalog
+THEME_DOMAINS = (THEME_DOMAIN, BOOK_THEME_DOMAIN)
 
-    return [
-        pathlib.Path(pydata_sphinx_theme.__file__).parent / "locale" / language
-        / "LC_MESSAGES" / "sphinx.mo",
-        pathlib.Path(sphinx.__file__).parent / "locale" / language / "LC_MESSAGES"
-        / "sphinx.mo",
-    ]
+
+def _translated_ids(paths) -> set[str]:
+    """The strings the .mo files `paths` translate (a copy of the English is none)."""
+    done = set()
+    for path in paths:
+        if path.exists():
+            with path.open("rb") as f:
+                done |= {m.id for m in read_mo(f) if m.id and m.string
+                         and m.string != m.id}
+    return done
 
 
 def theme_messages(language: str) -> list[str]:
     """The pydata-sphinx-theme strings that no installed catalog translates into
     `language` (pydata ships es but no ko; sphinx-book-theme ships both)."""
     import pydata_sphinx_theme
+    import sphinx
 
-    pot = pathlib.Path(pydata_sphinx_theme.__file__).parent / "locale" / "sphinx.pot"
-    with pot.open("rb") as f:
+    here = pathlib.Path(pydata_sphinx_theme.__file__).parent / "locale"
+    with (here / "sphinx.pot").open("rb") as f:
         wanted = [m.id for m in read_po(f) if m.id]
-    done = set()
-    for path in _theme_catalogs(language):
-        if path.exists():
-            with path.open("rb") as f:
-                done |= {m.id for m in read_mo(f) if m.id and m.string}
+    done = _translated_ids([
+        here / language / "LC_MESSAGES" / "sphinx.mo",
+        pathlib.Path(sphinx.__file__).parent / "locale" / language / "LC_MESSAGES"
+        / "sphinx.mo",
+    ])
+    return [m for m in wanted if m not in done]
+
+
+def book_theme_messages(language: str) -> list[str]:
+    """The sphinx-book-theme strings (`translation("...")` in its code) that its own
+    catalog does not translate into `language` ("Repository", "Open issue")."""
+    import sphinx_book_theme
+
+    here = pathlib.Path(sphinx_book_theme.__file__).parent
+    wanted = []
+    for path in sorted(here.rglob("*.py")):
+        for text in re.findall(r'translation\(\s*"([^"]+)"\s*\)', path.read_text("utf-8")):
+            if text not in wanted:
+                wanted.append(text)
+    mo = (here / "theme" / "sphinx_book_theme" / "static" / "locales" / language
+          / "LC_MESSAGES" / f"{BOOK_THEME_DOMAIN}.mo")
+    done = _translated_ids([mo])
     return [m for m in wanted if m not in done]
 
 
 def templates_for(language: str, templates: dict[str, Catalog]) -> dict[str, Catalog]:
-    """The templates of one language: the extracted ones, and in sphinx.po the theme's
-    strings that it lacks."""
+    """The templates of one language: the extracted ones, in sphinx.po the theme's
+    strings that it lacks, and in booktheme.po sphinx-book-theme's."""
     result = dict(templates)
     theme = copy.deepcopy(templates.get(THEME_DOMAIN) or Catalog())
     for message in theme_messages(language):
         if message not in theme:
             theme.add(message)
     result[THEME_DOMAIN] = theme
+    book_theme = Catalog()
+    for message in book_theme_messages(language):
+        book_theme.add(message)
+    if len(book_theme):
+        result[BOOK_THEME_DOMAIN] = book_theme
     return result
 
 
@@ -156,7 +182,7 @@ def _compile(locales: pathlib.Path, language: str, dest: pathlib.Path) -> None:
         domain = po.relative_to(src).with_suffix("").as_posix()
         catalog = read_catalog(po, language)
         for message in catalog:
-            if message.id and message.string and domain != THEME_DOMAIN:
+            if message.id and message.string and domain not in THEME_DOMAINS:
                 message.string = glue_path_form(message.string, domain)
         mo = dest / language / "LC_MESSAGES" / f"{domain}.mo"
         mo.parent.mkdir(parents=True, exist_ok=True)
@@ -337,18 +363,33 @@ _LINK = re.compile(r"\]\(([^)\s]+)\)|<((?:https?|mailto):[^>\s]+)>")
 _GLUE = re.compile(r"\{(glue(?::(?:any|text))?)\}`([^`]+)`")
 
 
+def _split_target(content: str) -> tuple[str, str]:
+    """A role's (text, target): `text <target>`, or the content as both."""
+    match = re.fullmatch(r"(?s)(.*?)\s*<([^<>]+)>", content)
+    return (match.group(1), match.group(2)) if match else (content, content)
+
+
 def _role_target(role: str, content: str) -> str:
     if role.startswith("glue"):
         return content.split("::", 1)[-1]  # the path form is the same glue
-    match = re.fullmatch(r"(?s)(.*?)\s*<([^<>]+)>", content)
-    return match.group(2) if match else content
+    return _split_target(content)[1]
 
 
-def markup(text: str) -> collections.Counter:
-    """The pieces of MyST in `text` a translation must keep."""
+def markup(text: str, terms: dict[str, str | None] | None = None) -> collections.Counter:
+    """The pieces of MyST in `text` a translation must keep.
+
+    A {term} target counts in lower case (Sphinx looks terms up so); `terms` maps the
+    targets of a translation back to the English ones (`term_targets`)."""
     pieces: collections.Counter = collections.Counter()
     for role, _ticks, content in _ROLE.findall(text):
-        pieces[f"{{{role}}}`{_role_target(role, content)}`"] += 1
+        target = _role_target(role, content)
+        if role == "term":
+            target = " ".join(target.split()).lower()
+            if terms is not None:
+                english = terms.get(target, target)
+                target = english if english is not None else (
+                    f"{target} (English: the glossary translates this headword)")
+        pieces[f"{{{role}}}`{target}`"] += 1
     rest = _ROLE.sub(" ", text)
     for _ticks, code in _CODE.findall(rest):
         pieces[f"`{code}`"] += 1
@@ -358,6 +399,53 @@ def markup(text: str) -> collections.Counter:
     for target, url in _LINK.findall(rest):
         pieces[f"-> {target or url}"] += 1
     return pieces
+
+
+GLOSSARY = "reference/glossary"  # the page whose {glossary} headwords {term} targets
+
+
+def glossary_headwords(source: pathlib.Path = ROOT) -> list[str]:
+    """The headwords of the book's glossary, as written (`batch_first` with its ticks)."""
+    text = (source / f"{GLOSSARY}.md").read_text(encoding="utf-8")
+    words, inside = [], False
+    for line in text.splitlines():
+        if re.match(r"^(`{3,}|:{3,})\{glossary\}", line):
+            inside = True
+        elif inside and re.match(r"^(`{3,}|:{3,})\s*$", line):
+            inside = False
+        elif inside and line.strip() and not line[0].isspace():
+            words.append(line.strip())
+    return words
+
+
+def _term_text(headword: str) -> str:
+    """The text Sphinx registers a headword under (markup gone, lower case)."""
+    return " ".join(headword.replace("`", "").replace("*", "").split()).lower()
+
+
+def term_targets(language: str, locales: pathlib.Path = LOCALES,
+                 source: pathlib.Path = ROOT) -> dict[str, str | None]:
+    """{target in a translation: the English target it stands for}, for `language`.
+
+    A translated edition's glossary registers each headword under its translation (in
+    the language's reference/glossary.po), so a {term} there must target that: the
+    translated headword stands for the English one, and the English one, where the
+    glossary translates it differently, stands for nothing (None: the lint fails).
+    A headword not translated yet keeps its English target."""
+    path = locales / language / "LC_MESSAGES" / f"{GLOSSARY}.po"
+    catalog = read_catalog(path, language) if path.exists() else Catalog()
+    targets: dict[str, str | None] = {}
+    for headword in glossary_headwords(source):
+        english = _term_text(headword)
+        message = catalog.get(headword)
+        translated = (_term_text(message.string)
+                      if message is not None and message.string and not message.fuzzy
+                      else english)
+        targets.setdefault(english, None)
+        if translated != english:
+            targets[english] = None
+        targets[translated] = english
+    return targets
 
 
 def glue_path_form(text: str, docname: str) -> str:
@@ -377,18 +465,19 @@ def glue_path_form(text: str, docname: str) -> str:
 def lint(locales: pathlib.Path = LOCALES, languages=LANGUAGES) -> list[str]:
     """Translations that lost or changed markup, or whose placeholders differ."""
     problems = []
+    terms = {language: term_targets(language, locales) for language in languages}
     for language, domain, path in catalog_paths(locales, languages):
         catalog = read_catalog(path, language)
         for message, errors in catalog.check():
             for error in errors:
                 problems.append(f"{language}/{domain}.po: {message.id[:60]!r}: {error}")
         for message in catalog:
-            if not message.id or not message.string or domain == THEME_DOMAIN:
+            if not message.id or not message.string or domain in THEME_DOMAINS:
                 continue
             if "{glue:md}" in message.id:
                 problems.append(f"{language}/{domain}.po: {message.id[:60]!r}: "
                                 "{glue:md} cannot be translated (no path form)")
-            want, got = markup(message.id), markup(message.string)
+            want, got = markup(message.id), markup(message.string, terms[language])
             if want != got:
                 lost = sorted((want - got).elements())
                 extra = sorted((got - want).elements())
@@ -399,6 +488,41 @@ def lint(locales: pathlib.Path = LOCALES, languages=LANGUAGES) -> list[str]:
                     + (f"adds {extra}" if extra else "")
                 )
     return problems
+
+
+# --- pseudo-translation -------------------------------------------------------------
+PSEUDO_MARK = "\u00ab"  # «: starts every pseudo-translated string
+
+
+def pseudo_text(text: str, mark: str = PSEUDO_MARK) -> str:
+    """`text` "translated" into a marked copy: `mark` in front, and every {term} target
+    pointing at the marked headword (which is what the glossary then registers)."""
+
+    def term(match: re.Match) -> str:
+        role, ticks, content = match.groups()
+        if role != "term":
+            return match.group(0)
+        shown, target = _split_target(content)
+        return f"{{term}}{ticks}{mark}{shown} <{mark}{target}>{ticks}"
+
+    text = _ROLE.sub(term, text)
+    tag = re.match(r"<[^>]+>", text)  # HTML (the footer): the mark inside its first tag
+    return text[:tag.end()] + mark + text[tag.end():] if tag else mark + text
+
+
+def pseudo_catalogs(dest: pathlib.Path, locales: pathlib.Path = LOCALES,
+                    languages=LANGUAGES, mark: str = PSEUDO_MARK) -> pathlib.Path:
+    """Copies of the catalogs in `dest` with every string pseudo-translated: building
+    from them shows any English left on a page as a string without `mark`, i.e. one
+    the catalogs lack (the completeness test of tests/test_translations.py)."""
+    for language, domain, path in catalog_paths(locales, languages):
+        catalog = read_catalog(path, language)
+        for message in catalog:
+            if message.id and not message.pluralizable:
+                message.string = pseudo_text(message.id, mark)
+                message.flags.discard("fuzzy")
+        write_catalog(catalog, dest / language / "LC_MESSAGES" / f"{domain}.po")
+    return dest
 
 
 # --- commands ----------------------------------------------------------------------

@@ -1,0 +1,64 @@
+# --- the Spanish and Korean editions (issue 21) -----------------------------------
+# The same notebooks, code and outputs as the English book; only the prose comes from
+# the catalogs in locales/<lang>/LC_MESSAGES (scripts/translations.py, README
+# "Translations"). Sphinx warnings are errors here too.
+#   make book-es / book-ko                  into _build/es/html, _build/ko/html
+#   make book-es-student / book-ko-student  into _build/<lang>/student/html
+#   make translations-extract  update the catalogs after the English prose changed
+#   make translations-check    fail on stale catalogs or lost markup
+#   make translations-status   strings per catalog and the share translated
+# The language comes from BOOK_LANG in the scripts, never from LANG (the shell's locale).
+LANGS := es ko
+I18N_BOOKS := $(addprefix book-,$(LANGS))
+I18N_STUDENT_BOOKS := $(addsuffix -student,$(I18N_BOOKS))
+TRANSLATIONS := $(PY) scripts/translations.py
+
+.PHONY: $(I18N_BOOKS) $(I18N_STUDENT_BOOKS) books-i18n translations-extract \
+        translations-check translations-status site-i18n fonts
+
+$(I18N_BOOKS): book-%: setup assets
+	$(TRANSLATIONS) build --lang $*
+
+$(I18N_STUDENT_BOOKS): book-%-student: setup assets
+	$(TRANSLATIONS) build --lang $* --student
+
+books-i18n: $(I18N_BOOKS) $(I18N_STUDENT_BOOKS)
+
+translations-extract: setup
+	$(TRANSLATIONS) extract
+
+# Also part of `make test` (tests/test_translations.py), with the completeness check.
+translations-check: setup
+	$(TRANSLATIONS) check
+
+translations-status: setup
+	$(TRANSLATIONS) status
+
+# The published site: the translated editions beside the English one, at es/, ko/,
+# es/student/ and ko/student/. The Makefile's `site` recipe empties $(SITE) first, so
+# it calls this last (`$(MAKE) --no-print-directory site-i18n`); the builds are
+# prerequisites of `site` here.
+site: books-i18n
+site-i18n:
+	@for lang in $(LANGS); do \
+	  for dir in _build/$$lang/html _build/$$lang/student/html; do \
+	    test -f $$dir/index.html || { echo "make: $$dir is not built (make books-i18n)"; \
+	      exit 1; }; \
+	  done; \
+	  rm -rf $(SITE)/$$lang && cp -r _build/$$lang/html $(SITE)/$$lang && \
+	  cp -r _build/$$lang/student/html $(SITE)/$$lang/student; \
+	done
+
+# The browser tests (axe on the translated pages, Korean glyphs) run on these builds.
+test: $(I18N_BOOKS)
+
+# Korean needs a font with Hangul for the browser tests and the PDF: Debian's Noto CJK
+# (readers' browsers use the system fonts that _static/i18n.css names).
+fonts:
+	@fc-list :lang=ko 2>/dev/null | grep -q . || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    fonts-noto-cjk; }
+
+browser: fonts
+pdf: fonts
