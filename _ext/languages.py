@@ -61,6 +61,12 @@ EXERCISE = "Exercise %s"
 SOLUTION_TO = "Solution to %s"
 PATTERNS = (EXERCISE, SOLUTION_TO)
 BOOK_THEME_DOMAIN = "booktheme"  # sphinx-book-theme's catalog
+# Text our other extensions put on pages themselves: after the "Slides" link of a
+# chapter (_ext/slides_link.py), and the instructor's guide's links to each deck
+# ({slides-link} of _ext/course_guide.py).
+SLIDES_LINE = ": this chapter as a slide deck (reveal.js)"
+SLIDES_ROLE_TEXT = "slides"
+GENERATED = (SLIDES_LINE, SLIDES_ROLE_TEXT)
 
 
 def language_of(config) -> str:
@@ -197,7 +203,26 @@ def config_messages(config) -> list[str]:
             value = getattr(config, name, None)
         if isinstance(value, str) and value.strip():
             messages.append(value)
-    return messages + list(PATTERNS)
+    return messages + list(PATTERNS) + list(GENERATED)
+
+
+def _translate_generated_text(app, doctree, docname) -> None:
+    """The text of GENERATED in this edition's language (after slides_link adds it)."""
+    if language_of(app.config) == "en" or app.builder.format != "html":
+        return
+    for node in list(doctree.findall(nodes.Text)):
+        parent = node.parent
+        text = str(node)
+        if text == SLIDES_LINE and "slides-link-line" in parent.get("classes", []):
+            pass
+        elif text == SLIDES_ROLE_TEXT and isinstance(parent, nodes.reference) \
+                and "slides/" in parent.get("refuri", ""):
+            pass
+        else:
+            continue
+        translated = _translated(text)
+        if translated:
+            parent.replace(node, nodes.Text(translated))
 
 
 def _add_config_messages(app) -> None:
@@ -299,6 +324,8 @@ def setup(app):
     app.connect("config-inited", _add_theme_catalog, priority=810)
     app.connect("builder-inited", _add_config_messages)
     app.connect("doctree-read", _keep_alt_texts)
+    # After slides_link's _add_link (the same event, default priority).
+    app.connect("doctree-resolved", _translate_generated_text, priority=600)
     app.connect("doctree-resolved", _add_alt_texts)
     app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", _language_links)

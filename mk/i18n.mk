@@ -12,6 +12,8 @@ LANGS := es ko
 I18N_BOOKS := $(addprefix book-,$(LANGS))
 I18N_STUDENT_BOOKS := $(addsuffix -student,$(I18N_BOOKS))
 TRANSLATIONS := $(PY) scripts/translations.py
+# Where the editions are built (a test points it elsewhere).
+I18N_BUILD ?= _build
 
 .PHONY: $(I18N_BOOKS) $(I18N_STUDENT_BOOKS) books-i18n translations-extract \
         translations-check translations-status site-i18n fonts
@@ -41,12 +43,12 @@ translations-status: setup
 site: books-i18n
 site-i18n:
 	@for lang in $(LANGS); do \
-	  for dir in _build/$$lang/html _build/$$lang/student/html; do \
+	  for dir in $(I18N_BUILD)/$$lang/html $(I18N_BUILD)/$$lang/student/html; do \
 	    test -f $$dir/index.html || { echo "make: $$dir is not built (make books-i18n)"; \
 	      exit 1; }; \
 	  done; \
-	  rm -rf $(SITE)/$$lang && cp -r _build/$$lang/html $(SITE)/$$lang && \
-	  cp -r _build/$$lang/student/html $(SITE)/$$lang/student; \
+	  rm -rf $(SITE)/$$lang && cp -r $(I18N_BUILD)/$$lang/html $(SITE)/$$lang && \
+	  cp -r $(I18N_BUILD)/$$lang/student/html $(SITE)/$$lang/student; \
 	done
 
 # The browser tests (axe on the translated pages, Korean glyphs) run on these builds.
