@@ -16,7 +16,7 @@ TRANSLATIONS := $(PY) scripts/translations.py
 I18N_BUILD ?= _build
 
 .PHONY: $(I18N_BOOKS) $(I18N_STUDENT_BOOKS) books-i18n translations-extract \
-        translations-check translations-status site-i18n fonts
+        translations-check translations-status site-i18n fonts msgfmt
 
 $(I18N_BOOKS): book-%: setup assets
 	$(TRANSLATIONS) build --lang $*
@@ -64,3 +64,12 @@ fonts:
 
 browser: fonts
 pdf: fonts
+
+# tests/test_translations.py counts translated entries with msgfmt (Debian's gettext).
+msgfmt:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    gettext; }
+
+setup-test: msgfmt

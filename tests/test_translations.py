@@ -10,7 +10,8 @@
   catalogs (each string marked «) shows no text without the mark, apart from code,
   outputs, names and what the theme's own catalogs translate; its links between the
   editions, `<html lang>`, toc captions and exercise titles are checked there too.
-- `make site-i18n` puts the editions at es/, ko/, es/student/ and ko/student/.
+- `make site-i18n` puts the editions at es/, ko/, es/student/ and ko/student/
+  (tests/test_workflow.py checks that `make site` runs it).
 """
 
 from __future__ import annotations
@@ -268,18 +269,3 @@ def test_site_i18n_puts_the_editions_beside_the_english_book(tmp_path):
                             f"I18N_BUILD={build}", f"SITE={site}"], cwd=ROOT,
                            capture_output=True, text=True, check=False)
     assert again.returncode != 0 and "ko/student/html is not built" in again.stdout
-
-
-def test_make_site_builds_and_copies_the_translated_editions():
-    """`site` depends on every translated edition and runs site-i18n after it has
-    emptied the site folder (the Makefile's recipe; mk/i18n.mk adds the builds)."""
-    result = subprocess.run(["make", "-pn", "--no-print-directory", "site"], cwd=ROOT,
-                            capture_output=True, text=True, check=False)
-    rule = re.search(r"^site: (.*)$", result.stdout, re.M)
-    assert rule, result.stderr[-2000:]
-    assert "books-i18n" in rule.group(1).split()
-    books = re.search(r"^books-i18n: (.*)$", result.stdout, re.M).group(1).split()
-    assert set(books) == {"book-es", "book-ko", "book-es-student", "book-ko-student"}
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = makefile[makefile.index("\nsite:") + 1:].split("\n\n")[0]
-    assert recipe.index("rm -rf $(SITE)") < recipe.index("site-i18n"), recipe

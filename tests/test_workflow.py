@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -117,3 +118,20 @@ def test_main_publishes_both_editions_site_and_notebook_branches():
         assert branch in push["run"].split("for branch in ")[1].split(";")[0]
     assert "_build/editions/$branch" in push["run"]
     assert WORKFLOW["jobs"]["test"]["permissions"] == {"contents": "write"}
+
+
+def test_make_site_builds_and_copies_the_translated_editions():
+    """The site the workflow uploads holds the Spanish and Korean editions at es/, ko/,
+    es/student/ and ko/student/: `site` depends on every translated edition and runs
+    site-i18n (mk/i18n.mk; tests/test_translations.py runs it) after it has emptied
+    the site folder."""
+    result = subprocess.run(["make", "-pn", "--no-print-directory", "site"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    rule = re.search(r"^site: (.*)$", result.stdout, re.M)
+    assert rule, result.stderr[-2000:]
+    assert "books-i18n" in rule.group(1).split()
+    books = re.search(r"^books-i18n: (.*)$", result.stdout, re.M).group(1).split()
+    assert set(books) == {"book-es", "book-ko", "book-es-student", "book-ko-student"}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nsite:") + 1:].split("\n\n")[0]
+    assert recipe.index("rm -rf $(SITE)") < recipe.index("site-i18n"), recipe
