@@ -24,6 +24,13 @@ extension is loaded in every build, English included, and does:
   build (`translations.py extract`) writes these strings into sphinx.pot.
 - In a translated edition, the "Slides" links point at the English decks at the root
   of the site (`slides/`), not at `es/slides/`.
+- Translates what Sphinx's Locale transform does not reach: the part captions of
+  _toc.yml (sphinx-external-toc inserts its toctrees after Locale), the text the
+  slides_link and course_guide extensions write themselves (SLIDES_LINE, "slides"), and
+  sphinx-book-theme strings its own catalog lacks ("Repository", "Open issue": our
+  locales/<lang>/LC_MESSAGES/booktheme.po, a fallback behind the theme's). The gettext
+  build also extracts the alt text of notebook images (myst-nb drops them from the
+  gettext builder's doctree; Sphinx translates them when it reads the page).
 
 Config (`sphinx: config:`): `book_languages` (default ["en", "es", "ko"]), the
 languages the published site has, English first.
