@@ -93,9 +93,9 @@ CONFIG_JS = """\
     },
   });
   // 3. ipywidgets 8 typesets labels with the MathJax 2 API (MathJax.Hub.Queue), which
-  //    throws under the book's MathJax 3. Widgets render on "load", after MathJax has
-  //    defined itself: give it the one call ipywidgets makes (embed.js loads this file
-  //    after DOMContentLoaded, so run now when the page has loaded already).
+  //    throws under the book's MathJax 3. html-manager renders on "load" (or at once
+  //    when the page has loaded), after MathJax (an async script) has defined itself:
+  //    give it the one call ipywidgets makes, just before.
   var shim = function () {
     var mj = window.MathJax;
     if (!mj || mj.Hub || !mj.version || mj.version.charAt(0) !== "3") return;
@@ -111,8 +111,8 @@ CONFIG_JS = """\
       },
     };
   };
-  if (document.readyState !== "loading") shim();
-  else document.addEventListener("DOMContentLoaded", shim);
+  if (document.readyState === "complete") shim();
+  else window.addEventListener("load", shim);
 })();
 """
 # packviz/js/embed.js holds this string where embed.css goes.

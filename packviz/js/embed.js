@@ -28,8 +28,12 @@
   const STATE_TYPE = "application/vnd.jupyter.widget-state+json";
   const VIEW_TYPE = "application/vnd.jupyter.widget-view+json";
   const EMBED_CSS = "/* packviz embed.css */";
+  // Where packviz-assets/ is: next to this file, or (written into the page by
+  // _ext/page_assets.py) what the script's data-packviz-assets says.
   const SCRIPT = document.currentScript;
-  const BASE = SCRIPT && SCRIPT.src ? SCRIPT.src.split("?")[0].replace(/[^/]*$/, "") : "";
+  const BASE = !SCRIPT ? "" : SCRIPT.src
+    ? SCRIPT.src.split("?")[0].replace(/[^/]*$/, "")
+    : new URL(SCRIPT.dataset.packvizAssets || ".", document.baseURI).href;
 
   // The models this file can draw; anything else sends the page to html-manager.
   const KNOWN = {
@@ -601,19 +605,50 @@
     addCss(EMBED_CSS);
     const manager = new Manager(state);
     manager.start();
-    for (const tag of document.querySelectorAll(`script[type="${VIEW_TYPE}"]`)) {
-      const area = el("div", ["widget-subarea", "pv-embed"]);
-      tag.parentElement.insertBefore(area, tag);
-      try {
-        const view = JSON.parse(tag.textContent);
-        area.append(manager.render(manager.model(view.model_id)));
-      } catch (err) {
-        showError(area, err);
+    // Each widget is drawn as soon as the parser has read its view tag (its JSON is
+    // complete), so the first widget need not wait for the rest of the page or for its
+    // deferred scripts.
+    const drawn = new WeakSet();
+    const drawViews = (parsed) => {
+      for (const tag of document.querySelectorAll(`script[type="${VIEW_TYPE}"]`)) {
+        if (drawn.has(tag)) continue;
+        let view;
+        try {
+          view = JSON.parse(tag.textContent);
+        } catch (err) {
+          if (!parsed) continue; // the parser is still inside the tag
+          view = err;
+        }
+        drawn.add(tag);
+        const area = el("div", ["widget-subarea", "pv-embed"]);
+        tag.parentElement.insertBefore(area, tag);
+        try {
+          if (view instanceof Error) throw view;
+          area.append(manager.render(manager.model(view.model_id)));
+        } catch (err) {
+          showError(area, err);
+        }
       }
+    };
+    if (document.readyState !== "loading") {
+      drawViews(true);
+      return;
     }
+    const parsing = new MutationObserver(() => drawViews(false));
+    parsing.observe(document.documentElement, { childList: true, subtree: true });
+    document.addEventListener("DOMContentLoaded", () => {
+      parsing.disconnect();
+      drawViews(true);
+    });
+    drawViews(false);
   }
 
   window.packvizEmbed = { Model, formatValue };
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);
-  else main();
+  // In the page's head, after the widget state (or loaded with `async` from there): the
+  // state is there, the views may not be yet (drawViews waits for each).
+  if (document.querySelector(`script[type="${STATE_TYPE}"]`) || document.readyState !== "loading") {
+    main();
+  } else {
+    document.addEventListener("DOMContentLoaded", main);
+  }
 })();

@@ -48,13 +48,17 @@ def pytest_collection_modifyitems(items):
 def book_pages(html: pathlib.Path = HTML) -> list[str]:
     """Every HTML page of the built book in `html`, relative to its root.
 
-    Left out: files under `_static/`, `_sources/` and other `_` folders (not pages), and
-    redirect stubs (JB's index.html is a meta refresh to the root page).
+    Left out: files under `_static/`, `_sources/` and other `_` folders (not pages),
+    redirect stubs (JB's index.html is a meta refresh to the root page), and the slide
+    decks that `make slides` copies into `slides/` (not pages of the book: the slide
+    tests check them, tests/browser/test_slides.py).
     """
     pages = []
     for path in sorted(html.rglob("*.html")):
         rel = path.relative_to(html)
         if any(part.startswith("_") for part in rel.parts[:-1]):
+            continue
+        if rel.parts[0] == "slides":
             continue
         head = path.read_text(encoding="utf-8", errors="replace")[:2000].lower()
         if 'http-equiv="refresh"' in head:
