@@ -130,7 +130,8 @@ fork: setup
 	$(PY) scripts/fork.py $(if $(REPO_URL),--url $(REPO_URL))
 
 # The published site, as the deploy workflow uploads it: the full book at the root,
-# the student edition under student/, the slides under slides/, the PDF as book.pdf.
+# the student edition under student/, the slides under slides/, the PDF as book.pdf,
+# and the Spanish and Korean editions under es/ and ko/ (mk/i18n.mk).
 SITE := _build/site
 site: book book-student slides pdf
 	rm -rf $(SITE) && mkdir -p $(SITE)
@@ -138,6 +139,7 @@ site: book book-student slides pdf
 	cp -r _build/student/html $(SITE)/student
 	rm -rf $(SITE)/slides && cp -r $(SLIDES_DIR) $(SITE)/slides
 	cp $(BOOK_PDF) $(SITE)/book.pdf
+	$(MAKE) --no-print-directory site-i18n
 	@echo "The site is in $(SITE)"
 
 # JupyterLab on the chapters, with the book's pinned environment.

@@ -212,11 +212,27 @@ def read_catalog(path: pathlib.Path, language: str | None = None) -> Catalog:
         return read_po(f, locale=language, abort_invalid=True)
 
 
+def prose_flags(catalog: Catalog, domain: str) -> Catalog:
+    """`catalog` without format flags where it holds prose (every page's catalog).
+
+    babel flags any string with a `%` followed by a letter as python-format: "70.3 % of
+    the work" reads as the placeholder `% o`, and msgfmt and babel's checks then demand
+    the same placeholder in the translation. A page's strings are never %-formatted;
+    only the theme catalogs' are (`Exercise %s`, `{type}`), and they keep their flags.
+    """
+    if domain not in THEME_DOMAINS:
+        for message in catalog:
+            message.flags.discard("python-format")
+            message.flags.discard("python-brace-format")
+    return catalog
+
+
 def merge(template: Catalog, old: Catalog | None, language: str, domain: str) -> Catalog:
     """The catalog of `domain` in `language`, updated to `template`: new strings empty,
     changed ones fuzzy (old translation kept), removed ones dropped."""
     catalog = old if old is not None else Catalog(locale=language)
     catalog.update(template, no_fuzzy_matching=False, update_creation_date=False)
+    prose_flags(catalog, domain)
     catalog.obsolete.clear()
     catalog.project = "Padding and Packing Sequences in PyTorch"
     catalog.version = ""
@@ -467,7 +483,7 @@ def lint(locales: pathlib.Path = LOCALES, languages=LANGUAGES) -> list[str]:
     problems = []
     terms = {language: term_targets(language, locales) for language in languages}
     for language, domain, path in catalog_paths(locales, languages):
-        catalog = read_catalog(path, language)
+        catalog = prose_flags(read_catalog(path, language), domain)
         for message, errors in catalog.check():
             for error in errors:
                 problems.append(f"{language}/{domain}.po: {message.id[:60]!r}: {error}")
