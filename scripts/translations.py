@@ -227,12 +227,66 @@ def prose_flags(catalog: Catalog, domain: str) -> Catalog:
     return catalog
 
 
-def merge(template: Catalog, old: Catalog | None, language: str, domain: str) -> Catalog:
+GENERATED_FILE = "generated.yml"  # locales/<lang>/generated.yml
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A regex from an English pattern: `{name}` matches any text, the rest literally."""
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                    for i, part in enumerate(parts))
+    return re.compile(regex, re.S)
+
+
+def generated_patterns(language: str, locales: pathlib.Path | None = None
+                       ) -> dict[str, list[tuple[re.Pattern, str]]]:
+    """The translated patterns of strings the book generates from counts, by domain.
+
+    The instructor's guide writes its figures into its prose ("**Reading:** 1,931 words
+    of prose, about 10 minutes ..."), so a chapter's edit changes those strings.
+    locales/<lang>/generated.yml gives each such string once, as an English pattern
+    with `{name}` placeholders and its translation; `extract` fills in every matching
+    string, so a changed count needs no translator.
+    """
+    path = (locales or LOCALES) / language / GENERATED_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return {domain: [(_pattern(item["en"]), item["tr"]) for item in items]
+            for domain, items in (data or {}).items()}
+
+
+def fill_generated(catalog: Catalog, domain: str, patterns: dict) -> Catalog:
+    """Translate what `patterns` covers, and strings without a letter (numbers, as in
+    "77 (90)"), which are their own translation. Other entries are left as they are."""
+    if domain in THEME_DOMAINS:
+        return catalog
+    for message in catalog:
+        if not message.id:
+            continue
+        text = None
+        if not _LETTER.search(message.id):
+            text = message.id
+        else:
+            for regex, translation in patterns.get(domain, []):
+                match = regex.fullmatch(message.id)
+                if match:
+                    text = translation.format(**match.groupdict())
+                    break
+        if text is not None:
+            message.string = text
+            message.flags.discard("fuzzy")
+            message.previous_id = []
+    return catalog
+
+
+def merge(template: Catalog, old: Catalog | None, language: str, domain: str,
+          patterns: dict | None = None) -> Catalog:
     """The catalog of `domain` in `language`, updated to `template`: new strings empty,
     changed ones fuzzy (old translation kept), removed ones dropped."""
     catalog = old if old is not None else Catalog(locale=language)
     catalog.update(template, no_fuzzy_matching=False, update_creation_date=False)
     prose_flags(catalog, domain)
+    fill_generated(catalog, domain, patterns or {})
     catalog.obsolete.clear()
     catalog.project = "Padding and Packing Sequences in PyTorch"
     catalog.version = ""
@@ -272,11 +326,12 @@ def update_catalogs(templates: dict[str, Catalog], locales: pathlib.Path = LOCAL
     for language in languages:
         base = locales / language / "LC_MESSAGES"
         wanted = templates_for(language, templates)
+        patterns = generated_patterns(language, locales)
         for domain, template in wanted.items():
             path = base / f"{domain}.po"
             old = read_catalog(path, language) if path.exists() else None
             before = _ids(old) if old is not None else set()
-            catalog = merge(template, old, language, domain)
+            catalog = merge(template, old, language, domain, patterns)
             if write_catalog(catalog, path):
                 after = _ids(catalog)
                 changes.append(f"{path.relative_to(locales)}: {len(after - before)} new, "

@@ -269,3 +269,33 @@ def test_site_i18n_puts_the_editions_beside_the_english_book(tmp_path):
                             f"I18N_BUILD={build}", f"SITE={site}"], cwd=ROOT,
                            capture_output=True, text=True, check=False)
     assert again.returncode != 0 and "ko/student/html is not built" in again.stdout
+
+
+# --- strings the guide generates from counts (locales/<lang>/generated.yml) ----------
+@pytest.mark.parametrize("lang", T.LANGUAGES)
+def test_generated_patterns_keep_their_placeholders(lang):
+    patterns = T.generated_patterns(lang)
+    assert patterns.get("instructors/guide"), f"locales/{lang}/generated.yml: no patterns"
+    for regex, translation in patterns["instructors/guide"]:
+        names = set(regex.groupindex)
+        assert set(re.findall(r"\{(\w+)\}", translation)) == names, translation
+
+
+@pytest.mark.parametrize("lang", T.LANGUAGES)
+def test_a_changed_count_is_translated_by_its_pattern(lang):
+    """A guide line whose count changed is filled in again, fuzzy or not; a number-only
+    table cell is its own translation; other strings are left alone."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale=lang)
+    line = ("**Reading:** 9,999 words of prose, about 50 minutes (code and outputs take "
+            "longer when run).")
+    catalog.add(line, "old translation", flags=["fuzzy"])
+    catalog.add("77 (90)", "")
+    catalog.add("Homework 1", "")
+    T.fill_generated(catalog, "instructors/guide", T.generated_patterns(lang))
+    filled = catalog[line]
+    assert "9,999" in filled.string and "50" in filled.string
+    assert "old" not in filled.string and "fuzzy" not in filled.flags
+    assert catalog["77 (90)"].string == "77 (90)"
+    assert catalog["Homework 1"].string == ""
