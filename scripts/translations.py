@@ -429,6 +429,7 @@ def stale(templates: dict[str, Catalog], locales: pathlib.Path = LOCALES,
 # link targets. (A role's text may be translated: {term}`relleno <padding>`.)
 _ROLE = re.compile(r"\{([\w:.+-]+)\}(`+)(.+?)\2")
 _CODE = re.compile(r"(?<![`}])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_LONG_CODE = re.compile(r"(?<![`}])(``+)(?!`)(.+?)\1(?!`)", re.S)
 _MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$]+?)(?<!\s)\$")
 _LINK = re.compile(r"\]\(([^)\s]+)\)|<((?:https?|mailto):[^>\s]+)>")
 _GLUE = re.compile(r"\{(glue(?::(?:any|text))?)\}`([^`]+)`")
@@ -452,6 +453,11 @@ def markup(text: str, terms: dict[str, str | None] | None = None) -> collections
     A {term} target counts in lower case (Sphinx looks terms up so); `terms` maps the
     targets of a translation back to the English ones (`term_targets`)."""
     pieces: collections.Counter = collections.Counter()
+    # Code spans of two or more backticks first: they may show a role as code
+    # (``{term}`packing <Packing>` ``), which is then code, not a role.
+    for _ticks, code in _LONG_CODE.findall(text):
+        pieces[f"`{code}`"] += 1
+    text = _LONG_CODE.sub(" ", text)
     for role, _ticks, content in _ROLE.findall(text):
         target = _role_target(role, content)
         if role == "term":
@@ -576,7 +582,10 @@ def pseudo_text(text: str, mark: str = PSEUDO_MARK) -> str:
         shown, target = _split_target(content)
         return f"{{term}}{ticks}{mark}{shown} <{mark}{target}>{ticks}"
 
-    text = _ROLE.sub(term, text)
+    # Roles shown as code (``{term}`x` ``) stay as they are; the others get the mark.
+    pieces = re.split(r"((?<![`}])``+(?!`).+?``+(?!`))", text, flags=re.S)
+    text = "".join(piece if i % 2 else _ROLE.sub(term, piece)
+                   for i, piece in enumerate(pieces))
     tag = re.match(r"<[^>]+>", text)  # HTML (the footer): the mark inside its first tag
     return text[:tag.end()] + mark + text[tag.end():] if tag else mark + text
 
