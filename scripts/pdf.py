@@ -50,7 +50,13 @@ from bs4 import BeautifulSoup, Tag
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from support.browser import CHROMIUM, CHROMIUM_ARGS, confine, serve  # noqa: E402
+from support.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SETTLE_JS,
+    confine,
+    serve,
+)
 
 # The assembled document's name; it is served at the root of the built book (it is
 # never written there) so that the root page's relative URLs keep working.
@@ -114,25 +120,6 @@ READY_JS = """
 }
 """
 
-# Resolves once the DOM has not changed for `quiet` ms (at most `limit` ms).
-SETTLE_JS = """
-([quiet, limit]) => new Promise((resolve) => {
-  const start = performance.now();
-  let last = start;
-  const seen = new MutationObserver(() => { last = performance.now(); });
-  seen.observe(document.body, {subtree: true, childList: true, attributes: true});
-  const tick = () => {
-    const now = performance.now();
-    if (now - last >= quiet || now - start >= limit) {
-      seen.disconnect();
-      resolve();
-    } else {
-      setTimeout(tick, 50);
-    }
-  };
-  setTimeout(tick, 50);
-})
-"""
 # Lays the whole document out afresh, within one task (no frame is drawn meanwhile, so
 # no ResizeObserver sees the body without its size).
 RELAYOUT_JS = """

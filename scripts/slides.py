@@ -68,6 +68,7 @@ sys.path.insert(0, str(ROOT / "_ext"))
 from build_widget_assets import MATHJAX, MATHJAX_PARTS  # noqa: E402
 from build_widget_assets import version_of as npm_version  # noqa: E402
 from slides_link import DECK_SUFFIX, deck_cells, slide_type  # noqa: E402
+from support.browser import SETTLE_JS  # noqa: E402
 
 NODE = ROOT / "node_modules"
 REVEAL = NODE / "reveal.js"
@@ -717,21 +718,8 @@ CONTENT_BOX_JS = """
 """
 
 
-# Resolves once the page's DOM has not changed for 300 ms (at most 5 s).
-SETTLED_JS = """
-() => new Promise((resolve) => {
-  const start = performance.now();
-  let last = start;
-  const seen = new MutationObserver(() => { last = performance.now(); });
-  seen.observe(document.body, {subtree: true, childList: true, attributes: true});
-  const tick = () => {
-    const now = performance.now();
-    if (now - last >= 300 || now - start >= 5000) { seen.disconnect(); resolve(); }
-    else setTimeout(tick, 50);
-  };
-  setTimeout(tick, 50);
-})
-"""
+# The widgets have drawn once the page's DOM has not changed for 300 ms (at most 5 s).
+SETTLED = [300, 5000]
 
 
 def _picture_key(state: dict, view: dict, width: int) -> str:
@@ -740,7 +728,7 @@ def _picture_key(state: dict, view: dict, width: int) -> str:
     page and the scripts that take the picture, and its width."""
     manifest = (WIDGET_ASSETS / "manifest.json").read_bytes()
     parts = json.dumps(
-        [state, view, width, SHOT_PAGE, CONTENT_BOX_JS, SETTLED_JS], sort_keys=True
+        [state, view, width, SHOT_PAGE, CONTENT_BOX_JS, SETTLE_JS, SETTLED], sort_keys=True
     )
     return hashlib.sha256(parts.encode() + manifest).hexdigest()
 
@@ -850,7 +838,7 @@ def _take_pictures(todo: list, width: int) -> dict:
                         f"{path.relative_to(ROOT)}: the widgets did not render "
                         f"in Chromium ({errors or err})"
                     ) from err
-                page.evaluate(SETTLED_JS)  # let the views finish drawing
+                page.evaluate(SETTLE_JS, SETTLED)  # let the views finish drawing
                 for k, (index, output) in enumerate(jobs):
                     box = page.evaluate(CONTENT_BOX_JS, f"#shot-{k}")
                     pictures[(path, index, output["data"][WIDGET_VIEW]["model_id"])] = (

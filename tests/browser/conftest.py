@@ -194,26 +194,9 @@ def open_book_page(page, book_url: str, book_page: str, mode: str = "light",
 
 def wait_until_settled(page, quiet_ms: int = 400, limit_ms: int = 8000) -> None:
     """Wait until the DOM has not changed for `quiet_ms` (at most `limit_ms`)."""
-    page.evaluate(
-        """([quiet, limit]) => new Promise((resolve) => {
-          const start = performance.now();
-          let last = start;
-          const seen = new MutationObserver(() => { last = performance.now(); });
-          seen.observe(document.body,
-                       {subtree: true, childList: true, attributes: true});
-          const tick = () => {
-            const now = performance.now();
-            if (now - last >= quiet || now - start >= limit) {
-              seen.disconnect();
-              resolve();
-            } else {
-              setTimeout(tick, 50);
-            }
-          };
-          setTimeout(tick, 50);
-        })""",
-        [quiet_ms, limit_ms],
-    )
+    from support.browser import settle
+
+    settle(page, quiet_ms, limit_ms)
 
 
 def expand_all(page) -> None:

@@ -157,3 +157,31 @@ CONTRAST_JS = """
   window.__pv = {parse, lum, background, contrast};
 }
 """
+
+
+# Resolves once the DOM has not changed for `quiet` ms (at most `limit` ms):
+# page.evaluate(SETTLE_JS, [quiet, limit]). The PDF, the slides' widget pictures and the
+# browser tests wait with it.
+SETTLE_JS = """
+([quiet, limit]) => new Promise((resolve) => {
+  const start = performance.now();
+  let last = start;
+  const seen = new MutationObserver(() => { last = performance.now(); });
+  seen.observe(document.body, {subtree: true, childList: true, attributes: true});
+  const tick = () => {
+    const now = performance.now();
+    if (now - last >= quiet || now - start >= limit) {
+      seen.disconnect();
+      resolve();
+    } else {
+      setTimeout(tick, 50);
+    }
+  };
+  setTimeout(tick, 50);
+})
+"""
+
+
+def settle(page, quiet_ms: int = 400, limit_ms: int = 8000) -> None:
+    """Wait until the page's DOM has not changed for `quiet_ms` (at most `limit_ms`)."""
+    page.evaluate(SETTLE_JS, [quiet_ms, limit_ms])
