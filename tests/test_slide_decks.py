@@ -326,7 +326,9 @@ def test_every_chapter_with_slide_tags_has_a_deck_and_the_index_lists_it(built_s
     )
     assert found == sorted(expected)
     index = (built_slides / "index.html").read_text(encoding="utf-8")
-    assert re.findall(r'href="([^"]+)"', index) == [f"{s}.slides.html" for s in expected]
+    decks, footer = index.split("<footer>")  # the footer links the licences
+    assert re.findall(r'href="([^"]+)"', decks) == [f"{s}.slides.html" for s in expected]
+    assert "creativecommons.org/licenses/by/4.0/" in footer
 
 
 @pytest.mark.book
