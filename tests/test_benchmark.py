@@ -14,6 +14,7 @@ import math
 import pathlib
 import re
 import sys
+import warnings
 from collections import defaultdict
 
 import pytest
@@ -349,7 +350,10 @@ def test_the_benchmark_lstm_takes_one_fused_onednn_call_per_direction():
                 model(inputs)
             assert sum(calls) == (fused if onednn else 0), (bi, inputs.dtype)
     calls.clear()
-    with Fused(), pytest.warns(UserWarning):
+    # torch warns that oneDNN cannot run projections, once per process (TORCH_WARN_ONCE):
+    # another test may have seen it first, so it is not asserted here.
+    with Fused(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         nn.LSTM(3, 4, batch_first=True, proj_size=2)(torch.randn(2, 5, 3))
     assert sum(calls) == 0
 

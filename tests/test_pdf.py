@@ -265,35 +265,55 @@ def packviz_views(name: str) -> int:
                .get("state", {}).get("_dom_classes", []) for v in views)
 
 
+# The drawings' labels as the book's pages show them, read in a process of its own:
+# Playwright's sync API refuses to start where pytest-playwright (the browser tests, in
+# the same worker) already runs an event loop.
+LABELS_JS = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from playwright.sync_api import sync_playwright
+from support.browser import CHROMIUM, CHROMIUM_ARGS, serve
+
+html, pages = sys.argv[2], json.loads(sys.argv[3])
+labels = {}
+with serve(html) as base, sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page()
+    for name, views in pages.items():
+        page.goto(f"{base}/{name}.html", wait_until="load")
+        page.wait_for_function(
+            f"document.querySelectorAll('[data-packviz]').length >= {views}",
+            timeout=30_000)
+        page.evaluate('''async () => {
+          for (const el of document.querySelectorAll('[data-packviz]')) {
+            el.scrollIntoView();
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }''')
+        labels[name] = page.evaluate(
+            "[...document.querySelectorAll('[data-packviz] [role=img][aria-label]')]"
+            ".map((e) => e.getAttribute('aria-label'))")
+    browser.close()
+print(json.dumps(labels))
+"""
+
+
 def test_every_widget_is_printed_as_drawn(book_pdf):
     """Each packviz widget's drawings (role=img, labelled with what they show), as the
     book's own pages draw them in Chromium, are in the PDF with the same labels."""
-    from playwright.sync_api import sync_playwright
-    from support.browser import CHROMIUM, CHROMIUM_ARGS, serve
-
     widget_pages = {n: packviz_views(n) for n in toc_files() if packviz_views(n)}
     assert widget_pages, "no page of the book shows a packviz widget"
+    proc = subprocess.run(
+        [sys.executable, "-c", LABELS_JS, str(ROOT / "tests"), str(HTML),
+         json.dumps(widget_pages)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = json.loads(proc.stdout)
     labels = []
-    with serve(HTML) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        for name, views in widget_pages.items():
-            page.goto(f"{base}/{name}.html", wait_until="load")
-            page.wait_for_function(
-                f"document.querySelectorAll('[data-packviz]').length >= {views}",
-                timeout=30_000)
-            page.evaluate("""async () => {
-              for (const el of document.querySelectorAll('[data-packviz]')) {
-                el.scrollIntoView();
-                await new Promise((r) => setTimeout(r, 200));
-              }
-            }""")
-            found = page.evaluate(
-                "[...document.querySelectorAll('[data-packviz] [role=img][aria-label]')]"
-                ".map((e) => e.getAttribute('aria-label'))")
-            assert len(found) >= views, f"{name}: {views} widgets, {len(found)} figures"
-            labels += found
-        browser.close()
+    for name, views in widget_pages.items():
+        got = len(found[name])
+        assert got >= views, f"{name}: {views} widgets, {got} figures"
+        labels += found[name]
     alts = Counter(norm(a) for a in pdf_figures(book_pdf))
     missing = [label for label in labels if alts[norm(label)] < 1]
     assert not missing, f"widget drawings missing from the PDF: {json.dumps(missing)[:600]}"
