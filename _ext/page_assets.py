@@ -107,6 +107,35 @@ def _inline_widget_manager(app, pagename, templatename, context, doctree) -> Non
     app.add_js_file(None, body=body, **{"data-packviz-assets": assets})
 
 
+# ---- the theme's search scripts -------------------------------------------------------
+
+# pydata-sphinx-theme writes Sphinx's search scripts (and the 60 KB search index) into
+# the head of every page as plain <script src>, for its search-as-you-type, which the
+# book leaves off: each page's parser stopped until they had loaded and run, in front of
+# the first widget. Deferred, they run in the same order once the page is parsed;
+# search.html, which loads them itself, is left alone.
+_SEARCH_SCRIPT = re.compile(
+    r'<script src="([^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
+    r'searchindex\.js))"></script>')
+
+
+def defer_search_scripts(html: str) -> str:
+    """`html` with the theme's three search scripts deferred."""
+    return _SEARCH_SCRIPT.sub(r'<script defer src="\1"></script>', html)
+
+
+def _defer_search_scripts(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in pathlib.Path(app.outdir).rglob("*.html"):
+        if page.name == "search.html" or "_static" in page.parts:
+            continue
+        html = page.read_text(encoding="utf-8")
+        new = defer_search_scripts(html)
+        if new != html:
+            page.write_text(new, encoding="utf-8")
+
+
 # ---- icons -------------------------------------------------------------------------
 
 FONTAWESOME_JS = "_static/scripts/fontawesome.js"
@@ -279,6 +308,7 @@ def setup(app):
     # rules override the theme's.
     app.add_css_file(ICONS_CSS, priority=900)
     app.connect("build-finished", _inline_icons)
+    app.connect("build-finished", _defer_search_scripts)
     # After sphinx.ext.mathjax has added MathJax to the page (priority 500).
     app.connect("html-page-context", _mathjax_only_with_math, priority=600)
     # After myst-nb has added the page's widget scripts (priority 500).

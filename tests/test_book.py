@@ -179,3 +179,15 @@ def test_the_page_shows_every_stored_output_and_only_tagged_errors(built, nb):
     assert len(raised) == tagged, (
         f"{nb.stem}.html: {len(raised)} cells show a traceback, {tagged} are tagged "
         "raises-exception")
+
+
+@pytest.mark.book
+def test_no_page_but_search_loads_the_search_index_before_its_widgets():
+    """The theme's search scripts are deferred (_ext/page_assets.py): no page's parser
+    waits for the 60 KB search index before it reaches the page's widgets."""
+    pattern = re.compile(r'<script ([^>]*)src="[^"]*(searchtools\.js|language_data\.js|'
+                         r'searchindex\.js)"')
+    for name in toc_files():
+        found = pattern.findall((HTML / f"{name}.html").read_text(encoding="utf-8"))
+        assert len(found) == 3, f"{name}: the theme's search scripts changed: {found}"
+        assert all("defer" in attrs for attrs, _ in found), f"{name}: {found}"
