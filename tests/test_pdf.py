@@ -268,7 +268,7 @@ def packviz_views(name: str) -> int:
 # The drawings' labels as the book's pages show them, read in a process of its own:
 # Playwright's sync API refuses to start where pytest-playwright (the browser tests, in
 # the same worker) already runs an event loop.
-LABELS_JS = r"""
+LABELS_SCRIPT = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from playwright.sync_api import sync_playwright
@@ -304,7 +304,7 @@ def test_every_widget_is_printed_as_drawn(book_pdf):
     widget_pages = {n: packviz_views(n) for n in toc_files() if packviz_views(n)}
     assert widget_pages, "no page of the book shows a packviz widget"
     proc = subprocess.run(
-        [sys.executable, "-c", LABELS_JS, str(ROOT / "tests"), str(HTML),
+        [sys.executable, "-c", LABELS_SCRIPT, str(ROOT / "tests"), str(HTML),
          json.dumps(widget_pages)],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
