@@ -16,7 +16,7 @@ Icons without Font Awesome's 1.5 MB script. pydata-sphinx-theme loads
 `scripts/fontawesome.js` (every icon of Font Awesome 6 as JavaScript, 0.54 MB gzipped)
 on every page to turn its `<i class="fa-solid fa-NAME">` tags into inline SVG, and the
 `<i>` tags also start downloads of the icon webfonts (0.27 MB) before the script has
-run. After the build, `_inline_icons` writes that SVG into the pages itself (the same
+run. After the build, `_rewrite_pages` writes that SVG into the pages itself (the same
 markup the script makes, from the path data in the theme's own fontawesome.js) and
 drops the script. The few icons the theme's stylesheets draw with the webfont (the
 admonition icons, the breadcrumb divider, ...) come from subsets of the three webfonts
@@ -35,11 +35,23 @@ is parsed instead of queueing behind the page's thirty-odd stylesheets and scrip
 and draws each widget as soon as the parser has read it (measured with
 benchmarks/widget_latency.py, side by side on one loaded 2-core machine: the first widget
 at 0.84-1.03 s after navigation start with the file, 0.54-0.58 s with it inline).
+
+One stylesheet. Sphinx links the theme's and the extensions' stylesheets one by one:
+fifteen render-blocking files (and theme.css @imports a sixteenth), every one of which
+the browser fetches before it draws anything or runs the scripts of the head.
+`bundle_stylesheets` writes each run of plain stylesheet links as one file with the
+same rules in the same order (`_static/styles-HASH.css`, shared by every page that
+links the same run): each @import written in its place, each url() rewritten to the
+file it named before. A bundle's first line names its files, and every build writes
+every bundle again from them (`refresh_bundles`): a page that an incremental build did
+not write again gets the stylesheets as they are now, as it did with one link each.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
+import posixpath
 import re
 
 from sphinx.util import logging
@@ -122,18 +134,6 @@ _SEARCH_SCRIPT = re.compile(
 def defer_search_scripts(html: str) -> str:
     """`html` with the theme's three search scripts deferred."""
     return _SEARCH_SCRIPT.sub(r'<script defer src="\1"></script>', html)
-
-
-def _defer_search_scripts(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in pathlib.Path(app.outdir).rglob("*.html"):
-        if page.name == "search.html" or "_static" in page.parts:
-            continue
-        html = page.read_text(encoding="utf-8")
-        new = defer_search_scripts(html)
-        if new != html:
-            page.write_text(new, encoding="utf-8")
 
 
 # ---- icons -------------------------------------------------------------------------
@@ -249,32 +249,27 @@ def subset_webfont(ttf: pathlib.Path, points: set[int], out: pathlib.Path) -> bo
     return True
 
 
-def _inline_icons(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    out = pathlib.Path(app.outdir)
+def _icon_packs(out: pathlib.Path) -> dict | None:
+    """The theme's Font Awesome icons, or None (with a warning) if it has changed."""
     script = out / FONTAWESOME_JS
     if not script.exists():
         logger.warning(f"page_assets: {FONTAWESOME_JS} is missing: icons not inlined "
                        "(has pydata-sphinx-theme changed how it loads Font Awesome?)")
-        return
+        return None
     packs = icon_packs(script.read_text(encoding="utf-8"))
     if set(packs) != {"fas", "far", "fab"} or len(packs["fas"]) < 500:
         logger.warning(f"page_assets: found no icon packs in {FONTAWESOME_JS}")
-        return
-    missing: set[str] = set()
-    for page in out.rglob("*.html"):
-        html = page.read_text(encoding="utf-8")
-        new = inline_icons(html, packs, missing)
-        if new != html:
-            page.write_text(new, encoding="utf-8")
-    for classes in sorted(missing):
-        logger.warning(f"page_assets: no single Font Awesome icon for class={classes!r}")
-    # Code points the theme's stylesheets draw, and icons its scripts create as <i>.
+        return None
+    return packs
+
+
+def _write_icon_fonts(out: pathlib.Path, packs: dict) -> None:
+    """page-icons.css and its font subsets: the code points the theme's stylesheets
+    draw, and the icons its scripts create as <i>."""
     static = out / "_static"
     points: set[int] = set()
     for css in static.rglob("*.css"):
-        if css.name != ICONS_CSS:
+        if css.name != ICONS_CSS and not css.name.startswith("styles-"):
             points |= code_points_in_css(css.read_text(encoding="utf-8", errors="replace"))
     for js in static.rglob("*.js"):
         if js.name == "fontawesome.js":
@@ -301,14 +296,169 @@ def _inline_icons(app, exception) -> None:
     (static / ICONS_CSS).write_text("\n".join(rules) + "\n", encoding="utf-8")
 
 
+# ---- one stylesheet --------------------------------------------------------------------
+
+BUNDLE = "_static/styles-{}.css"
+_LINK_TAG = re.compile(r"<link\b([^>]*?)\s*/?>")
+_ATTR = re.compile(r'([\w:-]+)(?:="([^"]*)")?')
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?(['"])([^'"]+)\1\s*\)?\s*;""")
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+_ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.IGNORECASE)
+
+
+class Unbundlable(ValueError):
+    """A stylesheet that cannot join a bundle as it is (the page keeps its links)."""
+
+
+def _plain_stylesheet(attrs: str) -> str | None:
+    """The href of `<link attrs>` if it is a plain local stylesheet (no media, title or
+    other attribute that one file could not keep), else None."""
+    found = {m.group(1).lower(): m.group(2) for m in _ATTR.finditer(attrs)}
+    if found.get("rel") != "stylesheet" or not set(found) <= {"rel", "type", "href"}:
+        return None
+    href = found.get("href") or ""
+    if found.get("type", "text/css") != "text/css" or not href or _ABSOLUTE.match(href):
+        return None
+    return href.split("#")[0].split("?")[0]
+
+
+def stylesheet_text(out: pathlib.Path, rel: str, into: str = "_static") -> str:
+    """The rules of the stylesheet `rel` (a path under `out`), written for a file in
+    the folder `into`: each @import replaced by the rules it imports, each relative
+    url() rewritten to name the same file from `into`."""
+    path = out / rel
+    if not path.is_file():
+        raise Unbundlable(f"{rel} is missing")
+    text = path.read_text(encoding="utf-8")
+    if text.count("/*") > text.count("*/"):
+        raise Unbundlable(f"{rel} ends inside a comment")
+    base = posixpath.dirname(rel)
+    imports: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        target = m.group(2)
+        if _ABSOLUTE.match(target):
+            raise Unbundlable(f"{rel} imports {target}")
+        imports.append(posixpath.normpath(posixpath.join(base, target)))
+        return f"\0{len(imports) - 1}\0"
+
+    def rewrite(m: re.Match) -> str:
+        target = m.group(2).strip()
+        if _ABSOLUTE.match(target):
+            return m.group(0)
+        cut = min((i for i in (target.find("?"), target.find("#")) if i >= 0),
+                  default=len(target))
+        named = posixpath.normpath(posixpath.join(base, target[:cut]))
+        return f'url("{posixpath.relpath(named, into)}{target[cut:]}")'
+
+    text = _CSS_URL.sub(rewrite, _CSS_IMPORT.sub(hold, text))
+    if "@import" in text:
+        raise Unbundlable(f"{rel} has an @import that one file cannot keep")
+    return re.sub("\0(\\d+)\0",
+                  lambda m: stylesheet_text(out, imports[int(m.group(1))], into), text)
+
+
+_BUNDLE_HEADER = "/* Written by _ext/page_assets.py from, in this order: "
+_BUNDLE_NAME = re.compile(r"styles-[0-9a-f]{12}\.css")
+
+
+def write_bundle(out: pathlib.Path, files: tuple[str, ...]) -> str:
+    """Write the bundle of the stylesheets `files` (paths under `out`, in order) and
+    return its path under `out` and a digest of what it holds, as "PATH?v=DIGEST"."""
+    css = "\n".join(
+        [_BUNDLE_HEADER + " ".join(files) + " */"]
+        + [f"/* {rel} */\n{stylesheet_text(out, rel)}" for rel in files]
+    )
+    name = BUNDLE.format(hashlib.sha256(" ".join(files).encode()).hexdigest()[:12])
+    (out / name).write_text(css, encoding="utf-8")
+    return f"{name}?v={hashlib.sha256(css.encode()).hexdigest()[:8]}"
+
+
+def refresh_bundles(out: pathlib.Path) -> dict[tuple[str, ...], str]:
+    """Write every bundle in `out` again from the files its first line names."""
+    bundles = {}
+    for bundle in sorted((out / "_static").glob("styles-*.css")):
+        if not _BUNDLE_NAME.fullmatch(bundle.name):
+            continue
+        first = bundle.read_text(encoding="utf-8").split("\n", 1)[0]
+        if not (first.startswith(_BUNDLE_HEADER) and first.endswith(" */")):
+            continue
+        files = tuple(first[len(_BUNDLE_HEADER):-3].split())
+        try:
+            bundles[files] = write_bundle(out, files)
+        except Unbundlable as err:
+            logger.warning(f"page_assets: {bundle.name} is out of date: {err}")
+    return bundles
+
+
+def bundle_stylesheets(html: str, page: str, out: pathlib.Path,
+                       bundles: dict[tuple[str, ...], str]) -> str:
+    """`html` (the page `page`, a path under `out`) with each run of two or more plain
+    stylesheet links in its head replaced by one link to a bundle of them, written
+    into `out` once per run (`bundles` maps each run to what the link names)."""
+    head = html.find("</head>")
+    if head < 0:
+        return html
+    here = posixpath.dirname(page)
+    runs: list[list[tuple[int, int, str]]] = [[]]
+    for m in _LINK_TAG.finditer(html, 0, head):
+        href = _plain_stylesheet(m.group(1))
+        run = runs[-1]
+        if href is None or (run and html[run[-1][1]:m.start()].strip()):
+            runs.append([])
+            run = runs[-1]
+        if href is not None:
+            run.append((m.start(), m.end(), posixpath.normpath(posixpath.join(here, href))))
+    for run in reversed([r for r in runs if len(r) > 1]):
+        files = tuple(rel for _, _, rel in run)
+        if files not in bundles:
+            try:
+                bundles[files] = write_bundle(out, files)
+            except Unbundlable as err:
+                logger.warning(f"page_assets: {page} keeps its stylesheets: {err}")
+                bundles[files] = ""
+        if not bundles[files]:
+            continue
+        link = (f'<link rel="stylesheet" type="text/css" '
+                f'href="{posixpath.relpath(bundles[files], here or ".")}" />')
+        html = html[:run[0][0]] + link + html[run[-1][1]:]
+    return html
+
+
+# ---- after the build: one pass over every page -----------------------------------------
+
+
+def _rewrite_pages(app, exception) -> None:
+    """Icons as inline SVG, the search scripts deferred, one stylesheet: every page once."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = pathlib.Path(app.outdir)
+    packs = _icon_packs(out)
+    if packs:
+        _write_icon_fonts(out, packs)  # before the bundles, which hold page-icons.css
+    missing: set[str] = set()
+    bundles = refresh_bundles(out)
+    for page in out.rglob("*.html"):
+        rel = page.relative_to(out).as_posix()
+        html = page.read_text(encoding="utf-8")
+        new = inline_icons(html, packs, missing) if packs else html
+        if "_static" not in page.relative_to(out).parts:
+            if page.name != "search.html":
+                new = defer_search_scripts(new)
+            new = bundle_stylesheets(new, rel, out, bundles)
+        if new != html:
+            page.write_text(new, encoding="utf-8")
+    for classes in sorted(missing):
+        logger.warning(f"page_assets: no single Font Awesome icon for class={classes!r}")
+
+
 def setup(app):
     # Before any other builder-inited handler (sphinx-togglebutton adds one there).
     app.connect("builder-inited", _normalise_inline_scripts, priority=1)
     # After the theme's stylesheets (priority 500 and the book's 800): its @font-face
     # rules override the theme's.
     app.add_css_file(ICONS_CSS, priority=900)
-    app.connect("build-finished", _inline_icons)
-    app.connect("build-finished", _defer_search_scripts)
+    app.connect("build-finished", _rewrite_pages)
     # After sphinx.ext.mathjax has added MathJax to the page (priority 500).
     app.connect("html-page-context", _mathjax_only_with_math, priority=600)
     # After myst-nb has added the page's widget scripts (priority 500).

@@ -314,13 +314,28 @@ def merged_head(html_dir: pathlib.Path, pages: list[str]) -> list[Tag]:
     return [el for _, el in merged]
 
 
+def links_print_css(html_dir: pathlib.Path, page: str, doc) -> bool:
+    """Whether the page links _static/print.css, itself or in the one stylesheet that
+    _ext/page_assets.py bundles the book's into (its first line names its files)."""
+    for el in doc.find_all("link", rel="stylesheet"):
+        href = (el.get("href") or "").split("?")[0]
+        if href.endswith("print.css"):
+            return True
+        css = (html_dir / posixpath.dirname(page) / href).resolve()
+        if css.is_file() and css.name.startswith("styles-"):
+            with css.open(encoding="utf-8") as f:
+                if "_static/print.css" in f.readline().split():
+                    return True
+    return False
+
+
 def assemble(html_dir: pathlib.Path) -> tuple[str, dict, list[dict]]:
     """The one document; the book's info; its entries (page, id, title, part)."""
     pages = reading_order(html_dir)
     root = pages[0]
     info = book_info(html_dir, root)
     doc = read_page(html_dir, root)
-    if not any("print.css" in (el.get("href") or "") for el in doc.find_all("link")):
+    if not links_print_css(html_dir, root, doc):
         die(f"{html_dir} has no _static/print.css: rebuild the book (make book)")
     doc.find("html")["lang"] = info["lang"]
     head = doc.head
