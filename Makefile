@@ -151,22 +151,25 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 
 # Everything: lint, unit and property tests, strict nbval of every chapter, build
-# checks and browser tests against the freshly built book. Two workers (one per core);
-# --dist loadfile keeps each notebook's cells together in one kernel. Then what must
+# checks and browser tests against the freshly built book and student edition. Two
+# workers (one per core); --dist loadgroup runs each file's tests on one worker (a
+# notebook's cells in one kernel), but the browser tests that share one load of a
+# page of the book run together by page (tests/conftest.py). Then what must
 # hold on another reader's machine: strict nbval again on torch's and oneDNN's generic
 # kernels, every chapter top to bottom with oneDNN off (its asserts, not its outputs:
 # tests/test_portability.py), and the widgets' Python side under ipywidgets 7.7.1.
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 test: setup-test book book-student slides lint
-	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadfile -m "not portability"
+	STUDENT_HTML=$(CURDIR)/_build/student/html \
+	  $(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadgroup -m "not portability"
 	$(GENERIC_KERNELS) $(PYTEST) $(NOTEBOOKS) $(NBVAL) --dist loadfile
 	$(PYTEST) tests/test_portability.py -m portability
 	$(MAKE) --no-print-directory test-widgets7
 
 # Without rebuilding the book (for quick iterations on tests).
 test-fast: setup-test lint
-	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadfile \
+	$(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadgroup \
 	  -m "not browser and not book and not portability"
 
 # Colab ships ipywidgets 7.7.1 and packviz allows it: tests/test_widgets.py runs in a

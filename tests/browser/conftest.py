@@ -113,6 +113,61 @@ def page(browser, book_url):
     pg.context.close()
 
 
+class SharedPages:
+    """Pages of the book kept open for the tests that only look at them.
+
+    `open(url, book_page, viewport=None)` gives the page as `prepare_page` leaves it:
+    opened in light mode, its widgets drawn, every collapsed block opened, scrolled to
+    its end (so that anything loaded late has loaded) and back to the top. The first
+    test to ask loads it; the tests after it get the same page, as long as they only
+    read it (make test runs a page's such tests one after another on one worker:
+    tests/conftest.py). `page.console_errors` and the others hold what happened since
+    the load. The `keep` pages asked for last stay open.
+    """
+
+    def __init__(self, browser, keep: int = 2):
+        self.browser, self.keep, self.pages = browser, keep, {}
+
+    def open(self, url: str, book_page: str, viewport: dict | None = None):
+        key = (url, book_page, tuple(sorted((viewport or {}).items())))
+        page = self.pages.pop(key, None)
+        if page is None:
+            page = confined_page(self.browser, url)
+            if viewport:
+                page.set_viewport_size(viewport)
+            prepare_page(page, url, book_page)
+        self.pages[key] = page  # the newest last
+        while len(self.pages) > self.keep:
+            self.pages.pop(next(iter(self.pages))).context.close()
+        return page
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            page.context.close()
+        self.pages.clear()
+
+
+@pytest.fixture(scope="session")
+def shared_pages(browser):
+    pages = SharedPages(browser)
+    yield pages
+    pages.close()
+
+
+@pytest.fixture
+def shared_page(shared_pages, book_url, book_page):
+    """`book_page` of the full book as `prepare_page` leaves it, shared with the other
+    tests of that page that only read it (SharedPages)."""
+    return shared_pages.open(book_url, book_page)
+
+
+def axe_everything(page, axe) -> dict:
+    """axe-core with its default rules on the whole `page`, run once per page."""
+    if getattr(page, "axe_results", None) is None:
+        page.axe_results = axe(page)
+    return page.axe_results
+
+
 @pytest.fixture(scope="session")
 def student_html(tmp_path_factory) -> pathlib.Path:
     """The student edition's HTML folder: STUDENT_HTML, or built now (about 10 s)."""
@@ -189,6 +244,22 @@ def open_book_page(page, book_url: str, book_page: str, mode: str = "light",
         page.evaluate("window.scrollTo(0, 0)")
     theme = page.evaluate("document.documentElement.dataset.theme")
     assert theme == mode, f"{book_page}: asked for {mode} mode, the page shows {theme!r}"
+    return page
+
+
+def prepare_page(page, book_url: str, book_page: str, root: pathlib.Path = HTML):
+    """Open a page in light mode, open every collapsed block, load everything.
+
+    What every check of a whole page starts from: the widgets drawn (open_book_page),
+    every collapsed block open (expand_all), the page scrolled to its end until the
+    network is idle and the page settled (anything loaded late has loaded), then back
+    at the top."""
+    open_book_page(page, book_url, book_page, root=root)
+    expand_all(page)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_load_state("networkidle")
+    wait_until_settled(page, quiet_ms=300, limit_ms=3000)
+    page.evaluate("window.scrollTo(0, 0)")
     return page
 
 

@@ -2,7 +2,8 @@
 
 axe-core comes from npm (node_modules, pinned by package-lock.json) and runs in
 Chromium on every HTML page of the built book with its default rules, in the theme's
-light mode, with every collapsed block (solutions, hidden inputs) opened;
+light mode, with every collapsed block (solutions, hidden inputs) opened
+(conftest.prepare_page);
 tests/browser/test_dark_mode.py checks contrast in dark mode. Violations the theme
 brings by default are fixed in _templates/ (and _static/a11y.css); see
 _templates/README.md.
@@ -10,7 +11,7 @@ _templates/README.md.
 
 from __future__ import annotations
 
-from conftest import HTML, book_pages, describe_axe, expand_all, open_book_page
+from conftest import HTML, axe_everything, book_pages, describe_axe, open_book_page
 
 BLOCKING = ("serious", "critical")
 MENUS = (
@@ -24,10 +25,8 @@ def _blocking(results: dict) -> list[dict]:
     return [v for v in results["violations"] if v["impact"] in BLOCKING]
 
 
-def test_page_has_no_serious_or_critical_axe_violations(page, book_url, book_page, axe):
-    open_book_page(page, book_url, book_page, "light")
-    expand_all(page)
-    blocking = _blocking(axe(page))
+def test_page_has_no_serious_or_critical_axe_violations(shared_page, book_page, axe):
+    blocking = _blocking(axe_everything(shared_page, axe))
     assert not blocking, f"{book_page}:\n{describe_axe(blocking)}"
 
 

@@ -14,7 +14,7 @@ not here.
 
 from __future__ import annotations
 
-from conftest import HTML, expand_all, expected_packviz_widgets, open_book_page
+from conftest import HTML, expected_packviz_widgets
 
 WIDGET_CODE = ("packviz-assets/embed.js", "require.js", "widgets-config.js",
                "html-manager/", "anywidget/")
@@ -27,11 +27,8 @@ def loaded(page) -> list[str]:
         "performance.getEntriesByType('resource').map((e) => e.name)")]
 
 
-def test_page_loads_only_what_it_shows(page, book_url, book_page):
-    open_book_page(page, book_url, book_page)
-    expand_all(page)
-    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-    page.wait_for_load_state("networkidle")
+def test_page_loads_only_what_it_shows(shared_page, book_page):
+    page = shared_page  # scrolled to its end with every block open: conftest.prepare_page
     urls = loaded(page)
     widget_code = [u for u in urls if any(part in u for part in WIDGET_CODE)]
     # packviz's widget manager is written into the page (_ext/page_assets.py).

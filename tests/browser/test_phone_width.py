@@ -5,8 +5,11 @@
 On every page that shows a packviz widget:
 - every visible slider keeps a track at least 120 px wide (a thumb can drag it);
 - nothing is wider than the page: the document does not scroll sideways, every widget
-  ends inside the window, and no drawing scrolls sideways inside its view;
+  ends inside the window, and no drawing scrolls sideways inside its view; and so with
+  the most and longest sequences typed in and every slider at its maximum;
 - a long message under the lengths box wraps inside the widget.
+The checks that only measure share one load of the page (conftest.SharedPages); the two
+that type into its widgets load it for themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import pytest
 from conftest import (
     book_pages,
-    expand_all,
     expected_packviz_widgets,
     open_book_page,
     wait_until_settled,
@@ -76,11 +78,14 @@ def open_on_phone(page, book_url: str, widget_page: str) -> dict:
     return measure(page)
 
 
-def test_no_page_is_wider_than_a_phone(page, book_url, book_page):
-    page.set_viewport_size(PHONE)
-    open_book_page(page, book_url, book_page)
-    expand_all(page)
-    wait_until_settled(page, quiet_ms=200, limit_ms=2000)
+def on_phone(shared_pages, book_url: str, book_page: str):
+    """The page in a phone's window as conftest.prepare_page leaves it (every block
+    open), shared by the tests below that only measure it (conftest.SharedPages)."""
+    return shared_pages.open(book_url, book_page, PHONE)
+
+
+def test_no_page_is_wider_than_a_phone(shared_pages, book_url, book_page):
+    page = on_phone(shared_pages, book_url, book_page)
     widths = page.evaluate(
         """() => {
           const doc = document.documentElement;
@@ -111,8 +116,8 @@ def test_the_book_has_pages_with_widgets():
 
 
 @pytest.mark.parametrize("widget_page", WIDGET_PAGES)
-def test_every_slider_keeps_a_track_a_thumb_can_drag(page, book_url, widget_page):
-    m = open_on_phone(page, book_url, widget_page)
+def test_every_slider_keeps_a_track_a_thumb_can_drag(shared_pages, book_url, widget_page):
+    m = measure(on_phone(shared_pages, book_url, widget_page))
     if not m["sliders"]:
         pytest.skip(f"{widget_page}: its widgets have no slider")
     narrow = [(s["label"], round(s["track"])) for s in m["sliders"]
@@ -141,8 +146,8 @@ def assert_fits(m: dict, widget_page: str) -> None:
 
 
 @pytest.mark.parametrize("widget_page", WIDGET_PAGES)
-def test_nothing_is_wider_than_the_page(page, book_url, widget_page):
-    assert_fits(open_on_phone(page, book_url, widget_page), widget_page)
+def test_nothing_is_wider_than_the_page(shared_pages, book_url, widget_page):
+    assert_fits(measure(on_phone(shared_pages, book_url, widget_page)), widget_page)
 
 
 @pytest.mark.parametrize("widget_page", WIDGET_PAGES)

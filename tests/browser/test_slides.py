@@ -12,6 +12,8 @@ Reveal API. Checked for every deck:
 - MathJax typeset every `$math$`, and no MyST syntax is left in the text;
 - widgets are static pictures that fit the slide (chapter 1's waste explorer);
 - axe-core finds nothing serious on the page or on any slide.
+The checks of a deck that only read it share one load of it (`shared_deck`); the checks
+of chapter 1's deck that look at one slide or change one load it for themselves.
 """
 
 from __future__ import annotations
@@ -57,6 +59,36 @@ def deck_page(browser, slides_url):
     page.base_url = slides_url
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def open_decks(browser, slides_url):
+    """Each deck opened once for the tests that only read it: {deck: page}."""
+    pages: dict = {}
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
+@pytest.fixture
+def shared_deck(request, open_decks, browser, slides_url, deck):
+    """`deck`, opened once for every test of it that only reads it (the page records
+    what went wrong from its load on; `page.measured` is `walk` of it, done once)."""
+    if deck not in open_decks:
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        page = context.new_page()
+        page.outside_requests = confine(context, slides_url)
+        page.console_errors = record_console_errors(page)
+        page.missing = []
+        page.on("response",
+                lambda r: r.status >= 400 and page.missing.append(f"{r.status} {r.url}"))
+        page.base_url = slides_url
+        open_deck(page, deck)
+        # Every slide shown once, so anything loaded on demand is loaded.
+        page.measured = walk(page)
+        page.wait_for_load_state("networkidle")
+        open_decks[deck] = page
+    return open_decks[deck]
 
 
 def open_deck(page, deck: str) -> None:
@@ -171,21 +203,19 @@ def misfits(measured: list[dict], tolerance: float = 1.0) -> list[str]:
 
 
 @pytest.mark.parametrize("deck", decks())
-def test_deck_loads_nothing_from_outside_and_nothing_is_missing(deck_page, deck):
-    open_deck(deck_page, deck)
-    walk(deck_page)  # every slide shown once, so anything loaded on demand is loaded
-    deck_page.wait_for_load_state("networkidle")
+def test_deck_loads_nothing_from_outside_and_nothing_is_missing(shared_deck, deck):
+    deck_page = shared_deck  # every slide shown once, the network idle
     assert deck_page.outside_requests == [], f"{deck} asked other hosts"
     assert deck_page.missing == [], f"{deck}: missing files"
     assert deck_page.console_errors == [], f"{deck}: console errors"
 
 
 @pytest.mark.parametrize("deck", decks())
-def test_every_slide_fits_1280x720_without_scrolling(deck_page, deck):
-    open_deck(deck_page, deck)
+def test_every_slide_fits_1280x720_without_scrolling(shared_deck, deck):
+    deck_page = shared_deck
     config = deck_page.evaluate("[Reveal.getConfig().width, Reveal.getConfig().height]")
     assert config == [WIDTH, HEIGHT], f"{deck} is laid out for {config}, not 1280x720"
-    measured = walk(deck_page)
+    measured = deck_page.measured
     assert len(measured) == deck_page.evaluate("Reveal.getTotalSlides()") > 0
     index = (SLIDES / "index.html").read_text(encoding="utf-8")
     listed = re.search(rf'href="{re.escape(deck)}">.*?\((\d+) slides\)', index)
@@ -198,8 +228,8 @@ def test_every_slide_fits_1280x720_without_scrolling(deck_page, deck):
 
 
 @pytest.mark.parametrize("deck", decks())
-def test_math_is_typeset_and_no_myst_syntax_is_left(deck_page, deck):
-    open_deck(deck_page, deck)
+def test_math_is_typeset_and_no_myst_syntax_is_left(shared_deck, deck):
+    deck_page = shared_deck
     assert deck_page.mathjax, (
         f"{deck}: MathJax did not start (missing: {deck_page.missing})"
     )
@@ -326,30 +356,67 @@ def test_the_fit_check_catches_a_slide_that_is_too_tall(deck_page):
     assert any("cut: pre" in line for line in misfits([deck_page.evaluate(MEASURE_JS)]))
 
 
+# Takes every slide but the present one out of the page while axe runs (each is put
+# back after): axe-core reads the whole document on every run, and a deck holds every
+# slide. What axe checks of the present slide does not depend on the others: its
+# colours, names and roles come from it and from the deck around it, which stays.
+_ALONE_JS = """
+() => {
+  const present = Reveal.getCurrentSlide();
+  window.__pvHeld = [];
+  for (const slide of Reveal.getSlides()) {
+    if (slide === present) continue;
+    const stand = document.createComment('held while axe runs');
+    slide.replaceWith(stand);
+    window.__pvHeld.push([stand, slide]);
+  }
+  return window.__pvHeld.length;
+}
+"""
+_BACK_JS = """
+() => {
+  for (const [stand, slide] of window.__pvHeld) stand.replaceWith(slide);
+  window.__pvHeld = [];
+  return Reveal.getSlides().length;
+}
+"""
+
+
 @pytest.mark.parametrize("deck", [*decks(), "index.html"])
-def test_deck_has_no_serious_or_critical_axe_violations(deck_page, axe, deck):
+def test_deck_has_no_serious_or_critical_axe_violations(request, axe, deck):
     """axe-core on the page (controls, slide number) and on every slide in turn."""
     from conftest import describe_axe
 
-    def serious(context=None):
-        found = axe(deck_page, context)["violations"]
+    def serious(page, context=None):
+        found = axe(page, context)["violations"]
         return [v for v in found if v["impact"] in ("serious", "critical")]
 
     if deck == "index.html":
+        deck_page = request.getfixturevalue("deck_page")
         deck_page.goto(f"{deck_page.base_url}/index.html", wait_until="load")
-        bad = serious()
+        bad = serious(deck_page)
         assert not bad, f"{deck}:\n{describe_axe(bad)}"
         return
-    open_deck(deck_page, deck)
+    # The last test of each deck: it may change the deck (no fades, slides taken out).
+    deck_page = request.getfixturevalue("shared_deck")
     # Fragments and slides appear at once (no fade), so each slide is checked as soon as
     # it is shown, in its final colours.
     deck_page.add_style_tag(content=".reveal .slides section, .reveal .slides section "
                                     ".fragment { transition: none !important; }")
+    total = deck_page.evaluate("Reveal.getTotalSlides()")
     report = []
-    for m in walk(deck_page):
+    for m in deck_page.measured:
         deck_page.evaluate(f"Reveal.slide({m['h']}, {m['v']}, 1000)")
         deck_page.wait_for_timeout(50)
-        bad = serious() if m["number"] == 1 else serious(".reveal .slides section.present")
+        if m["number"] == 1:  # the page as a whole, with every slide in it
+            bad = serious(deck_page)
+        else:
+            held = deck_page.evaluate(_ALONE_JS)
+            assert held == total - 1, f"{deck}: {held} slides taken out of {total}"
+            try:
+                bad = serious(deck_page, ".reveal .slides section.present")
+            finally:
+                assert deck_page.evaluate(_BACK_JS) == total
         if bad:
             report.append(f"slide {m['number']}/{m['total']}:\n{describe_axe(bad)}")
     assert not report, f"{deck}:\n" + "\n".join(report)
