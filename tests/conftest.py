@@ -3,9 +3,9 @@
 Each test runs with the rest of its file, as under `--dist loadfile`: a notebook's cells
 in one kernel, a module's fixtures built once. The exception are the browser tests
 that look at one load of a page of the book (they take the `shared_pages` fixture of
-tests/browser/conftest.py, and SHARED_LOAD names them): those of one page (their
-`book_page` or `widget_page`) run together, whatever their file, so that the page is
-loaded once for all of them.
+tests/browser/conftest.py, and SHARED_LOAD in support/xdist_groups.py names them):
+those of one page (their `book_page` or `widget_page`) run together, whatever their
+file, so that the page is loaded once for all of them.
 
 xdist's own loadgroup reads `xdist_group` marks through the nodeid, which pytest 9
 no longer lets a plugin change (xdist 3.8 then groups nothing, silently); so the
@@ -15,32 +15,8 @@ the tests that take `shared_pages` ever disagree.
 
 from __future__ import annotations
 
-import re
-
 import pytest
-
-# (file, test function) of every test that takes `shared_pages`.
-SHARED_LOAD = {
-    ("tests/browser/test_accessibility.py",
-     "test_page_has_no_serious_or_critical_axe_violations"),
-    ("tests/browser/test_dark_mode.py", "test_page_is_readable_in_light_mode"),
-    ("tests/browser/test_page_errors.py", "test_page_loads_without_an_error"),
-    ("tests/browser/test_page_weight.py", "test_page_loads_only_what_it_shows"),
-    ("tests/browser/test_phone_width.py", "test_no_page_is_wider_than_a_phone"),
-    ("tests/browser/test_phone_width.py",
-     "test_every_slider_keeps_a_track_a_thumb_can_drag"),
-    ("tests/browser/test_phone_width.py", "test_nothing_is_wider_than_the_page"),
-}
-_NODEID = re.compile(r"(?P<file>[^:]+)::(?P<test>\w+)\[(?P<page>[^\]]+\.html)\]")
-
-
-def group_of(nodeid: str) -> str:
-    """The group of the test `nodeid`: "page:PAGE" for a test of SHARED_LOAD, its
-    file for every other test."""
-    m = _NODEID.fullmatch(nodeid)
-    if m and (m["file"], m["test"]) in SHARED_LOAD:
-        return f"page:{m['page']}"
-    return nodeid.split("::")[0]
+from support.xdist_groups import group_of
 
 
 @pytest.hookimpl(tryfirst=True)

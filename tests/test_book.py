@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import yaml
-from support import HTML, ROOT, toc_files
+from support import HTML, ROOT, STUDENT_HTML, toc_files
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # What Sphinx recorded while it built HTML (myst-nb keeps each notebook's execution there).
@@ -193,16 +193,28 @@ def test_no_page_but_search_loads_the_search_index_before_its_widgets():
         assert all("defer" in attrs for attrs, _ in found), f"{name}: {found}"
 
 
+EDITIONS = {  # every build make test makes, each built once there
+    "full": HTML, "student": STUDENT_HTML,
+    "es": ROOT / "_build" / "es" / "html", "ko": ROOT / "_build" / "ko" / "html",
+}
+
+
 @pytest.mark.book
-def test_every_page_links_one_stylesheet_that_holds_the_books_own(built):
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_page_links_one_stylesheet_that_holds_the_books_own(edition):
     """_ext/page_assets.py bundles the page's stylesheets into one file: one request
     in front of the first paint instead of sixteen. The bundle holds the theme's and
-    the book's stylesheets as they are now, and each url() in it names a file."""
+    the book's stylesheets as the build left them (pygments.css as the theme rewrote
+    it), and each url() in it names a file."""
     sys.path.insert(0, str(ROOT / "_ext"))
     import page_assets
 
+    built = EDITIONS[edition]
+    if not (built / "intro.html").exists():
+        pytest.fail(f"the {edition} edition is not built in {built} (make test builds it)")
+
     linked = set()
-    pages = [p for p in built_pages()  # not the slide decks that `make slides` copies in
+    pages = [p for p in sorted(built.rglob("*.html"))  # not the slide decks copied in
              if not any(part.startswith("_") or part == "slides"
                         for part in p.relative_to(built).parts[:-1])]
     for page in pages:

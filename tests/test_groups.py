@@ -1,6 +1,6 @@
-"""tests/conftest.py: which tests make test runs together on one worker."""
+"""support/xdist_groups.py: which tests make test runs together on one worker."""
 
-from conftest import SHARED_LOAD, group_of
+from support.xdist_groups import SHARED_LOAD, group_of
 
 
 def test_a_notebook_and_a_test_file_each_run_on_one_worker():
