@@ -45,8 +45,7 @@ def slides_url():
         yield url
 
 
-@pytest.fixture
-def deck_page(browser, slides_url):
+def new_deck_page(browser, slides_url: str):
     """A 1280x720 page confined to the slides server; records what failed to load."""
     context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
     page = context.new_page()
@@ -57,8 +56,14 @@ def deck_page(browser, slides_url):
         "response", lambda r: r.status >= 400 and page.missing.append(f"{r.status} {r.url}")
     )
     page.base_url = slides_url
+    return page
+
+
+@pytest.fixture
+def deck_page(browser, slides_url):
+    page = new_deck_page(browser, slides_url)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture(scope="module")
@@ -71,18 +76,11 @@ def open_decks(browser, slides_url):
 
 
 @pytest.fixture
-def shared_deck(request, open_decks, browser, slides_url, deck):
+def shared_deck(open_decks, browser, slides_url, deck):
     """`deck`, opened once for every test of it that only reads it (the page records
     what went wrong from its load on; `page.measured` is `walk` of it, done once)."""
     if deck not in open_decks:
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-        page = context.new_page()
-        page.outside_requests = confine(context, slides_url)
-        page.console_errors = record_console_errors(page)
-        page.missing = []
-        page.on("response",
-                lambda r: r.status >= 400 and page.missing.append(f"{r.status} {r.url}"))
-        page.base_url = slides_url
+        page = new_deck_page(browser, slides_url)
         open_deck(page, deck)
         # Every slide shown once, so anything loaded on demand is loaded.
         page.measured = walk(page)
