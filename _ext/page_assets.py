@@ -377,16 +377,24 @@ def write_bundle(out: pathlib.Path, files: tuple[str, ...]) -> str:
     return f"{name}?v={hashlib.sha256(css.encode()).hexdigest()[:8]}"
 
 
+def bundle_files(css: str) -> tuple[str, ...]:
+    """The stylesheets a bundle's text `css` says it holds, in order (none if `css` is
+    not a bundle's)."""
+    first = css.split("\n", 1)[0]
+    if not (first.startswith(_BUNDLE_HEADER) and first.endswith(" */")):
+        return ()
+    return tuple(first[len(_BUNDLE_HEADER):-3].split())
+
+
 def refresh_bundles(out: pathlib.Path) -> dict[tuple[str, ...], str]:
     """Write every bundle in `out` again from the files its first line names."""
     bundles = {}
     for bundle in sorted((out / "_static").glob("styles-*.css")):
         if not _BUNDLE_NAME.fullmatch(bundle.name):
             continue
-        first = bundle.read_text(encoding="utf-8").split("\n", 1)[0]
-        if not (first.startswith(_BUNDLE_HEADER) and first.endswith(" */")):
+        files = bundle_files(bundle.read_text(encoding="utf-8"))
+        if not files:
             continue
-        files = tuple(first[len(_BUNDLE_HEADER):-3].split())
         try:
             bundles[files] = write_bundle(out, files)
         except Unbundlable as err:
@@ -442,13 +450,13 @@ def _rewrite_pages(app, exception) -> None:
     missing: set[str] = set()
     bundles = refresh_bundles(out)
     for page in out.rglob("*.html"):
-        rel = page.relative_to(out).as_posix()
+        rel = page.relative_to(out)
         html = page.read_text(encoding="utf-8")
         new = inline_icons(html, packs, missing) if packs else html
-        if "_static" not in page.relative_to(out).parts:
+        if "_static" not in rel.parts:
             if page.name != "search.html":
                 new = defer_search_scripts(new)
-            new = bundle_stylesheets(new, rel, out, bundles)
+            new = bundle_stylesheets(new, rel.as_posix(), out, bundles)
         if new != html:
             page.write_text(new, encoding="utf-8")
     for classes in sorted(missing):
