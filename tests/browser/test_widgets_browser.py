@@ -325,41 +325,66 @@ SLIDERS = {
 }
 
 
-def drawn_value(w: Widget, kind: str, name: str) -> float:
-    """The value of slider `name` that the widget's view has drawn."""
-    fields = w.fields()
+# One round trip per key: the slider's ARIA state, whether it kept the focus, and what
+# the widget's view shows (its fields and its title).
+SLIDER_STATE_JS = """(slider) => {
+  const root = slider.closest('[data-packviz]');
+  const fields = {};
+  for (const el of root.querySelectorAll('[data-field]')) {
+    const name = el.dataset.field;
+    if (!(name in fields)) fields[name] = el.tagName === 'INPUT' ? el.value : el.textContent;
+  }
+  const title = root.querySelector('.pv-title');
+  return {
+    low: slider.getAttribute('aria-valuemin'),
+    high: slider.getAttribute('aria-valuemax'),
+    now: slider.getAttribute('aria-valuenow'),
+    role: slider.getAttribute('role'),
+    focused: document.activeElement === slider,
+    fields,
+    title: title ? title.textContent : '',
+  };
+}"""
+
+
+def drawn_value(state: dict, name: str) -> float:
+    """The value of slider `name` that the widget's view has drawn (from SLIDER_STATE_JS)."""
+    fields = state["fields"]
     if name == "sequences":
         return len(json.loads(fields["lengths"]))
     if name.startswith("lengths["):
         return json.loads(fields["lengths"])[int(name[8:-1])]
     if name == "time step t":
         return int(fields["t"])
-    title = w.root.locator(".pv-title").first.text_content()  # skewed_lengths(...)
+    title = state["title"]  # skewed_lengths(...)
     args = title[title.index("(") + 1 : -1].replace("seed=", "").split(", ")
     return float(args[["batch size", "max length", "skew", "draw (seed)"].index(name)])
 
 
 def check_keys(w: Widget, kind: str, name: str, keys: list[str]) -> list[tuple]:
-    """Press `keys` on slider `name`: after each, the handle's ARIA value is the key's
-    valid move from the last one, and the view draws it. Returns (key, value) pairs."""
+    """Press `keys` on slider `name`, focused once as a reader would: after each, the
+    handle still has the focus, its ARIA value is the key's valid move from the last one,
+    and the view draws it. Returns the (key, value) pairs."""
     slider = w.slider(name)
     step = SLIDER_STEP.get(name, 1)
     slider.focus()
+    state = slider.evaluate(SLIDER_STATE_JS)
     seen = []
     for key in keys:
-        low = float(slider.get_attribute("aria-valuemin"))
-        high = float(slider.get_attribute("aria-valuemax"))
-        now = float(slider.get_attribute("aria-valuenow"))
+        low, high, now = (float(state[k]) for k in ("low", "high", "now"))
         want = min(high, max(low, KEY_MOVES[key](now, low, high, step)))
-        slider.press(key)
-        got = float(slider.get_attribute("aria-valuenow"))
+        w.page.keyboard.press(key)
+        state = slider.evaluate(SLIDER_STATE_JS)
+        got = float(state["now"])
         where = f"{kind} {name!r}: {key} from {now} on [{low}, {high}]"
+        assert state["focused"], f"{where}: the slider lost the focus"
         assert math.isclose(got, want, abs_tol=1e-9), f"{where} gave {got}, not {want}"
         on_grid = (got - low) / step
         assert math.isclose(on_grid, round(on_grid), abs_tol=1e-9), f"{where}: {got}"
-        assert slider.get_attribute("role") == "slider"
-        assert math.isclose(drawn_value(w, kind, name), got, abs_tol=1e-9), (
-            f"{where}: the view draws {drawn_value(w, kind, name)}, the slider says {got}")
+        assert state["role"] == "slider"
+        drawn = drawn_value(state, name)
+        assert math.isclose(drawn, got, abs_tol=1e-9), (
+            f"{where}: the view draws {drawn}, the slider says {got}")
         seen.append((key, got))
     return seen
 
@@ -696,9 +721,12 @@ LAB_CELLS = [
 ]
 
 
-@pytest.fixture
-def lab(tmp_path, browser):
-    """JupyterLab on 127.0.0.1 (a fresh config), a notebook of LAB_CELLS, a page on it."""
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, browser):
+    """JupyterLab on 127.0.0.1 (a fresh config), a notebook of LAB_CELLS, a page on it.
+
+    One server, kernel and page for the module's tests (starting JupyterLab takes about
+    8 s here): each test runs cells of its own, so neither reads what the other set."""
     import shutil
     import socket
     import time
@@ -710,6 +738,7 @@ def lab(tmp_path, browser):
         if os.environ.get("CI"):
             pytest.fail("JupyterLab is not installed: make setup-test installs it")
         pytest.skip("JupyterLab is not installed")
+    tmp_path = tmp_path_factory.mktemp("lab")
     nb = python_notebook([nbformat.v4.new_code_cell(c) for c in LAB_CELLS])
     nbformat.write(nb, tmp_path / "live.ipynb")
     with socket.socket() as sock:
