@@ -332,7 +332,9 @@ SLIDER_STATE_JS = """(slider) => {
   const fields = {};
   for (const el of root.querySelectorAll('[data-field]')) {
     const name = el.dataset.field;
-    if (!(name in fields)) fields[name] = el.tagName === 'INPUT' ? el.value : el.textContent;
+    if (!(name in fields)) {
+      fields[name] = el.tagName === 'INPUT' ? el.value : el.textContent;
+    }
   }
   const title = root.querySelector('.pv-title');
   return {
@@ -348,7 +350,7 @@ SLIDER_STATE_JS = """(slider) => {
 
 
 def drawn_value(state: dict, name: str) -> float:
-    """The value of slider `name` that the widget's view has drawn (from SLIDER_STATE_JS)."""
+    """The value of slider `name` that the view has drawn (`state`: SLIDER_STATE_JS)."""
     fields = state["fields"]
     if name == "sequences":
         return len(json.loads(fields["lengths"]))
