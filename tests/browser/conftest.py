@@ -218,11 +218,13 @@ def expected_packviz_widgets(book_page: str, root: pathlib.Path = HTML) -> int:
 
 
 def open_book_page(page, book_url: str, book_page: str, mode: str = "light",
-                   root: pathlib.Path = HTML):
+                   root: pathlib.Path = HTML, idle: bool = True):
     """Open one page of the book in the theme's light or dark mode and wait for it.
 
     Waits until every packviz widget of the page has rendered (`[data-packviz]`); `root`
-    is the built book the page comes from (to count its widgets).
+    is the built book the page comes from (to count its widgets). `idle=False` skips
+    the wait for an idle network after the load (half a second at least), for a
+    caller that waits for it later anyway.
     """
     assert mode in ("light", "dark")
     page.context.add_init_script(
@@ -230,7 +232,8 @@ def open_book_page(page, book_url: str, book_page: str, mode: str = "light",
     )
     page.emulate_media(color_scheme=mode)
     page.goto(f"{book_url}/{book_page}", wait_until="load")
-    page.wait_for_load_state("networkidle")
+    if idle:
+        page.wait_for_load_state("networkidle")
     widgets = expected_packviz_widgets(book_page, root)
     if widgets:
         page.wait_for_function(
@@ -253,9 +256,10 @@ def prepare_page(page, book_url: str, book_page: str, root: pathlib.Path = HTML)
     What every check of a whole page starts from: the widgets drawn (open_book_page),
     every collapsed block open (expand_all), the page scrolled to its end until the
     network is idle and the page settled (anything loaded late has loaded), then back
-    at the top."""
-    open_book_page(page, book_url, book_page, root=root)
-    expand_all(page)
+    at the top. Those last waits cover the load and the blocks' reveal too, so neither
+    is waited for on its own."""
+    open_book_page(page, book_url, book_page, root=root, idle=False)
+    expand_all(page, wait=False)
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_load_state("networkidle")
     wait_until_settled(page, quiet_ms=300, limit_ms=3000)
@@ -270,15 +274,17 @@ def wait_until_settled(page, quiet_ms: int = 400, limit_ms: int = 8000) -> None:
     settle(page, quiet_ms, limit_ms)
 
 
-def expand_all(page) -> None:
-    """Open every collapsed block (solutions, hidden inputs) so checks see its content."""
+def expand_all(page, wait: bool = True) -> None:
+    """Open every collapsed block (solutions, hidden inputs) so checks see its content;
+    then wait for the reveal's animation, unless `wait` is False."""
     page.evaluate(
         """() => {
           document.querySelectorAll('details').forEach((d) => { d.open = true; });
           document.querySelectorAll('.toggle-button-hidden').forEach((b) => b.click());
         }"""
     )
-    page.wait_for_timeout(300)  # togglebutton animates the reveal
+    if wait:
+        page.wait_for_timeout(300)  # togglebutton animates the reveal
 
 
 @pytest.fixture(scope="session")
