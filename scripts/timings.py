@@ -9,11 +9,12 @@ Targets on the 2-core reference machine (packages installed):
 - a clean `make book` (no build cache) takes <= 30 s, and a rebuild with nothing
   changed <= 10 s;
 - with --ci: `make test` on a fresh clone (CI=true, as .ci/run runs it; the pip cache
-  as this machine has it) takes <= 5 min. It is timed in three parts, installing
-  (`make setup-test`), building (the four editions `make test` reads, and the slides)
-  and testing (`make test`
-  once the rest is up to date); the tests' time is split by kind from pytest's
-  durations (summed over the workers, so it can exceed the wall time).
+  as this machine has it) takes <= 5 min. It runs `make setup-test` (the install),
+  then `make test` once, as CI does, and splits that run where each of its pytest
+  commands starts (make prints a command before it runs it): the build before the
+  first (the four editions and the slides), then each pytest run. The tests' time is
+  also split by kind from pytest's durations (summed over the workers, so it can
+  exceed the wall time).
 It prints what it measured and exits 1 when a target is missed.
 """
 
@@ -114,6 +115,39 @@ def kind_of(test_id: str) -> str:
     return "other tests"
 
 
+# The commands of `make test` after its build, in the order it runs them: a line of
+# make's output that matches one starts that part (make prints each command first).
+CI_PARTS = [
+    ("main tests: pytest tests and nbval, two workers",
+     re.compile(r"bin/pytest .*-m \"not portability\"")),
+    ("nbval again on generic kernels",
+     re.compile(r"^ATEN_CPU_CAPABILITY=default .*pytest")),
+    ("the chapters with oneDNN off", re.compile(r"bin/pytest .*-m portability")),
+    ("widgets under ipywidgets 7.7.1 (its venv, its tests)",
+     re.compile(r"ipywidgets7|ipywidgets==7\.7\.1")),
+]
+
+
+def run_logged(cmd: list[str], cwd: pathlib.Path, env: dict, log: pathlib.Path
+               ) -> tuple[float, int, list[tuple[str, float]]]:
+    """Run `cmd`, appending its output to `log`. Returns the seconds it took, its exit
+    status, and (part, seconds from the start) for each of CI_PARTS whose first line
+    appeared, in order."""
+    marks: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    with open(log, "a", encoding="utf-8") as out, subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, errors="replace") as proc:
+        for line in proc.stdout:
+            out.write(line)
+            seen = {name for name, _ in marks}
+            for name, pattern in CI_PARTS:
+                if name not in seen and pattern.search(line):
+                    marks.append((name, time.perf_counter() - start))
+                    break
+    return time.perf_counter() - start, proc.returncode, marks
+
+
 def fresh_clone_ci(report: Report) -> None:
     clone = pathlib.Path(tempfile.mkdtemp(prefix="timings-ci-")) / "book"
     log = clone.parent / "make.log"
@@ -121,22 +155,24 @@ def fresh_clone_ci(report: Report) -> None:
     env = {**os.environ, "CI": "true",
            "PYTEST_ADDOPTS": "--durations=0 --durations-min=0.5"}
     env.pop("VIRTUAL_ENV", None)
-    total = 0.0
     try:
-        for label, target in (("setup-test", "install (make setup-test)"),
-                              ("book book-student slides book-es book-ko",
-                               "build (the editions and the slides)"),
-                              ("test", "test (make test, the rest up to date)")):
-            seconds, rc = time_command(["make", *label.split()], cwd=clone, env=env,
-                                       log=log)
-            total += seconds
-            report.row(f"fresh clone: {target}" + ("" if rc == 0 else " FAILED"),
-                       seconds, None)
-            if rc != 0:
-                report.missed.append(label)
-                print(f"  see {log}")
-                break
-        report.row("fresh clone: CI=true make test, in all", total, CI_TARGET_S)
+        install, rc, _ = run_logged(["make", "setup-test"], clone, env, log)
+        report.row("fresh clone: install (make setup-test)" + (" FAILED" if rc else ""),
+                   install)
+        if rc:
+            report.missed.append("setup-test")
+            print(f"  see {log}")
+            return
+        tests, rc, marks = run_logged(["make", "test"], clone, env, log)
+        ends = [at for _, at in marks[1:]] + [tests]
+        report.row("fresh clone: build (make test up to its first pytest)",
+                   marks[0][1] if marks else tests)
+        for (name, at), end in zip(marks, ends):
+            report.row(f"  then {name}", end - at)
+        report.row("fresh clone: CI=true make test, in all" + (" FAILED" if rc else ""),
+                   install + tests, CI_TARGET_S, rc == 0)
+        if rc:
+            print(f"  see {log}")
         sums = collections.Counter()
         for seconds, test_id in DURATION.findall(log.read_text(encoding="utf-8")):
             sums[kind_of(test_id)] += float(seconds)
