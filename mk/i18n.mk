@@ -51,8 +51,9 @@ site-i18n:
 	  cp -r $(I18N_BUILD)/$$lang/student/html $(SITE)/$$lang/student; \
 	done
 
-# The browser tests (axe on the translated pages, Korean glyphs) run on these builds.
-test: $(I18N_BOOKS)
+# The browser tests (axe on the translated pages, Korean glyphs) run on these builds:
+# make test builds them with the other editions (the Makefile's `editions`).
+EDITIONS += $(I18N_BOOKS)
 
 # Korean needs a font with Hangul for the browser tests and the PDF: Debian's Noto CJK
 # (readers' browsers use the system fonts that _static/i18n.css names).
