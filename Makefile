@@ -42,6 +42,7 @@ help:
 	@echo "make test        run every test (sets everything up, builds what the tests read)"
 	@echo "make book-student  the student edition (no solutions) into _build/student/html"
 	@echo "make slides      one reveal.js deck per chapter into _build/slides"
+	@echo "make editions    both English editions, es, ko and the slides, side by side"
 	@echo "make pdf         the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make notebooks   the generated notebooks (full and student) into _build/editions"
 	@echo "make site        everything the deploy workflow publishes, into _build/site"
