@@ -119,6 +119,18 @@ def chapter_url(kind: str) -> str:
     return path
 
 
+# The text of every [data-field] inside a widget's root (the first of each name; an
+# input's value).
+FIELDS_JS = """(root) => {
+  const out = {};
+  for (const el of root.querySelectorAll('[data-field]')) {
+    const name = el.dataset.field;
+    if (!(name in out)) out[name] = el.tagName === 'INPUT' ? el.value : el.textContent;
+  }
+  return out;
+}"""
+
+
 class Widget:
     """One widget on a page: its root element (data-packviz) and ways to drive it."""
 
@@ -130,17 +142,7 @@ class Widget:
 
     def fields(self) -> dict:
         """Text of every [data-field] inside the widget (the first of each name)."""
-        return self.root.evaluate(
-            """(root) => {
-              const out = {};
-              for (const el of root.querySelectorAll('[data-field]')) {
-                const name = el.dataset.field;
-                if (!(name in out)) out[name] = el.value !== undefined && el.tagName ===
-                  'INPUT' ? el.value : el.textContent;
-              }
-              return out;
-            }"""
-        )
+        return self.root.evaluate(FIELDS_JS)
 
     def type_lengths(self, text: str) -> None:
         self.root.locator("[data-field=lengths_input]").fill(text)
@@ -329,13 +331,7 @@ SLIDERS = {
 # the widget's view shows (its fields and its title).
 SLIDER_STATE_JS = """(slider) => {
   const root = slider.closest('[data-packviz]');
-  const fields = {};
-  for (const el of root.querySelectorAll('[data-field]')) {
-    const name = el.dataset.field;
-    if (!(name in fields)) {
-      fields[name] = el.tagName === 'INPUT' ? el.value : el.textContent;
-    }
-  }
+  const fields = (__FIELDS_JS__)(root);
   const title = root.querySelector('.pv-title');
   return {
     low: slider.getAttribute('aria-valuemin'),
@@ -346,7 +342,7 @@ SLIDER_STATE_JS = """(slider) => {
     fields,
     title: title ? title.textContent : '',
   };
-}"""
+}""".replace("__FIELDS_JS__", FIELDS_JS)
 
 
 def drawn_value(state: dict, name: str) -> float:
