@@ -354,15 +354,13 @@ def test_the_fit_check_catches_a_slide_that_is_too_tall(deck_page):
     assert any("cut: pre" in line for line in misfits([deck_page.evaluate(MEASURE_JS)]))
 
 
-# Takes every slide but the present one out of the page while axe runs (each is put
-# back after): axe-core reads the whole document on every run, and a deck holds every
-# slide. What axe checks of the present slide does not depend on the others: its
-# colours, names and roles come from it and from the deck around it, which stays.
-# One round trip per slide: show it (no fades, a moment to draw), take every other
-# slide out of the page (reveal.js hides them, and axe would skip or mis-measure them),
-# run axe-core on the slide alone, put the others back. Slide 1 is checked with every
-# slide in the page: the page as a whole (controls, slide number). Only violations are
-# collected in full (axe's resultTypes): the test reads nothing else.
+# One round trip per slide: show it (no fades, a moment to draw), take every other slide
+# out of the page, run axe-core on the present one, put the others back. The others go
+# out because axe-core reads the whole document on every run, and a deck holds every
+# slide; what axe checks of the present slide does not depend on them: its colours,
+# names and roles come from it and from the deck around it, which stays. Slide 1 is
+# checked with every slide in the page: the page as a whole (controls, slide number).
+# Only violations are collected in full (axe's resultTypes): the test reads nothing else.
 _SLIDE_AXE_JS = """
 async ([h, v, alone]) => {
   Reveal.slide(h, v, 1000);
