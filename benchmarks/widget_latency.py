@@ -41,7 +41,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from support.browser import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from support.browser import CHROMIUM_ARGS, FULL_CHROMIUM, serve  # noqa: E402
 
 MAX_GZIP = 1_000_000  # bytes, every page
 MAX_FIRST_WIDGET = 0.5  # seconds after navigation start
@@ -287,9 +287,10 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     print(f"{html}: {len(pages)} pages, median of {args.loads} cold loads each "
-          "(Chromium headless, 127.0.0.1)")
+          "(Chromium, headless, 127.0.0.1)")
     with serve(html) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # The full browser, as readers run it (the tests use its headless shell).
+        browser = p.chromium.launch(executable_path=FULL_CHROMIUM, args=CHROMIUM_ARGS)
         rows = measure_pages(browser, base, html, pages, args.loads)
         found = widget_pages(html, pages)
         redraws = measure_redraws(browser, base, found, args.repeats)

@@ -1,6 +1,7 @@
 """Report how long the book takes, against its targets: a script, never a timed test.
 
-Usage: python scripts/timings.py [--no-build] [--repeat N] [--ci]   (make timings)
+Usage: python scripts/timings.py [--no-build] [--repeat N] [--ci] [--browsers]
+(make timings)
 
 Targets on the 2-core reference machine (packages installed):
 - each notebook (chapters/ and reference/) executes in <= 5 s (best of --repeat runs),
@@ -15,6 +16,10 @@ Targets on the 2-core reference machine (packages installed):
   first (the four editions and the slides), then each pytest run. The tests' time is
   also split by kind from pytest's durations (summed over the workers, so it can
   exceed the wall time).
+With --browsers, only this (no target): the wall time, and the CPU time the machine
+spent meanwhile (so run it on an idle machine), of loading every page of the built
+book once, each in a fresh context as the browser tests do, in the full Chromium and
+in its headless shell (tests/support/browser.py), one after the other.
 It prints what it measured and exits 1 when a target is missed.
 """
 
@@ -183,6 +188,51 @@ def fresh_clone_ci(report: Report) -> None:
             shutil.rmtree(clone.parent, ignore_errors=True)
 
 
+def load_pages(binary: str) -> None:
+    """Load every page of the built book once in `binary`, each in a fresh context and
+    until its network is idle (run in a child process: --load-pages)."""
+    sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "tests")]
+    from conftest import book_pages  # tests/browser's
+    from playwright.sync_api import sync_playwright
+    from support import HTML
+    from support.browser import CHROMIUM_ARGS, serve
+
+    with serve(HTML) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        for name in book_pages():
+            context = browser.new_context()
+            context.new_page().goto(f"{url}/{name}", wait_until="networkidle")
+            context.close()
+        browser.close()
+
+
+def browser_costs(report: Report) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.browser import FULL_CHROMIUM, HEADLESS_SHELL
+
+    for label, binary in (("full Chromium", FULL_CHROMIUM),
+                          ("Chromium's headless shell", HEADLESS_SHELL)):
+        if not os.path.exists(binary):
+            print(f"{label}: {binary} is not installed")
+            continue
+        before = busy_seconds()
+        seconds, rc = time_command([sys.executable, __file__, "--load-pages", binary])
+        cpu = busy_seconds() - before
+        failed = "" if rc == 0 else f" (FAILED, exit {rc})"
+        report.row(f"every page loaded once, {label}{failed}", seconds)
+        report.row("  CPU time the machine spent meanwhile (all cores)", cpu)
+
+
+def busy_seconds() -> float:
+    """CPU seconds this machine has been busy since boot, over all cores (/proc/stat):
+    the browser's processes do not all show in this process's rusage (each is reaped
+    by its own parent, or not at all)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-build", action="store_true", help="skip the book builds")
@@ -190,8 +240,17 @@ def main() -> int:
                         help="run each notebook N times and keep the fastest")
     parser.add_argument("--ci", action="store_true",
                         help="also time CI=true make test on a fresh clone")
+    parser.add_argument("--browsers", action="store_true",
+                        help="only time loading every page in both Chromium builds")
+    parser.add_argument("--load-pages", metavar="BINARY", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.load_pages:
+        load_pages(args.load_pages)
+        return 0
     report = Report()
+    if args.browsers:
+        browser_costs(report)
+        return 0
     for nb in notebooks():
         run, shutdown = min(time_notebook(nb) for _ in range(max(1, args.repeat)))
         report.row(str(nb.relative_to(ROOT)), run, NOTEBOOK_TARGET_S)

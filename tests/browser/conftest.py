@@ -30,6 +30,7 @@ from support import HTML  # noqa: E402
 from support.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    FULL_CHROMIUM,
     confine,
     record_console_errors,
     record_failed_requests,
@@ -85,13 +86,30 @@ def book_url():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Chromium's headless shell where it is installed (support/browser.py: CHROMIUM)."""
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def full_browser(playwright_driver):
+    """The full Chromium that readers run (support/browser.py: FULL_CHROMIUM)."""
+    if not pathlib.Path(FULL_CHROMIUM).exists():
+        pytest.fail(f"{FULL_CHROMIUM} is missing: run `make setup-test` (it installs "
+                    "Debian's chromium and chromium-headless-shell)")
+    b = playwright_driver.chromium.launch(executable_path=FULL_CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 def confined_page(browser, url: str, **context_options):

@@ -9,11 +9,18 @@ end (so that anything loaded late loads too: conftest.prepare_page), and then
 - nothing was asked of another host (an offline book).
 No message is exempt: a library's noise is fixed where it comes from (e.g. the doubled
 THEBE_JS_URL script, _ext/page_assets.py).
+
+The browser tests drive Chromium's headless shell (tests/support/browser.py); the
+pages with widgets are loaded once more in the full Chromium that readers run, with
+the same checks and every widget drawn.
 """
 
 from __future__ import annotations
 
-from conftest import confined_page, prepare_page
+import pytest
+from conftest import book_pages, confined_page, expected_packviz_widgets, prepare_page
+
+WIDGET_PAGES = [p for p in book_pages() if expected_packviz_widgets(p)]
 
 
 def problems_of(page) -> dict:
@@ -38,5 +45,18 @@ def test_student_page_loads_without_an_error(browser, student_html, student_url,
         prepare_page(page, student_url, book_page, root=student_html)
         problems = problems_of(page)
         assert not any(problems.values()), f"student edition, {book_page}: {problems}"
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("widget_page", WIDGET_PAGES)
+def test_widget_page_loads_in_the_full_browser(full_browser, book_url, widget_page):
+    page = confined_page(full_browser, book_url)
+    try:
+        prepare_page(page, book_url, widget_page)  # waits for every widget to draw
+        drawn = page.locator("[data-packviz]").count()
+        assert drawn == expected_packviz_widgets(widget_page), (widget_page, drawn)
+        problems = problems_of(page)
+        assert not any(problems.values()), f"full Chromium, {widget_page}: {problems}"
     finally:
         page.context.close()

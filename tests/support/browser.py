@@ -10,13 +10,25 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import pathlib
 import sys
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-CHROMIUM = "/usr/bin/chromium"
+# Two builds of Debian's Chromium 156, the same Blink and V8: the full browser that
+# readers run (`chromium`), and its headless shell (`chromium-headless-shell`: no
+# browser window layer), which Playwright itself drives by default for headless runs.
+# The tests, the PDF and the slides' widget pictures use the shell where it is
+# installed (make setup-test installs both): on these 2-core machines it loads every
+# page of the book with about 40 % of the full browser's CPU time (18 s against 46 s;
+# scripts/timings.py --browsers). The widget benchmark times the full browser, as
+# readers see it, and tests/browser/test_page_errors.py loads every widget page in it
+# too. BOOK_CHROMIUM names another binary for both.
+FULL_CHROMIUM = os.environ.get("BOOK_CHROMIUM") or "/usr/bin/chromium"
+HEADLESS_SHELL = os.environ.get("BOOK_CHROMIUM") or "/usr/bin/chromium-headless-shell"
+CHROMIUM = HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else FULL_CHROMIUM
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
