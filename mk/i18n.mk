@@ -67,6 +67,7 @@ browser: fonts
 pdf: fonts
 
 # tests/test_translations.py counts translated entries with msgfmt (Debian's gettext).
+msgfmt: | poppler
 msgfmt:
 	@command -v msgfmt >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \

@@ -11,6 +11,8 @@ BOOK_PDF ?= $(patsubst %/,%,$(dir $(patsubst %/,%,$(BOOK_HTML))))/pdf/book.pdf
 
 # pdfinfo reads the page each chapter starts on back from the first print (and the
 # PDF tests use pdftotext, pdffonts, pdfimages, pdftohtml): Debian's poppler-utils.
+# After browser: one apt-get at a time under make -j (dpkg's lock).
+poppler: | browser
 poppler:
 	@command -v pdfinfo >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
