@@ -196,20 +196,20 @@ editions: setup-test
 	$(MAKE) --no-print-directory -j $(BUILD_JOBS) -O $(EDITIONS)
 
 # Everything: lint, unit and property tests, strict nbval of every chapter, build
-# checks and browser tests against the freshly built book and student edition. Two
-# workers (one per core); --dist loadgroup runs each file's tests on one worker (a
-# notebook's cells in one kernel), but the browser tests that share one load of a
-# page of the book run together by page (tests/conftest.py). Then what must
-# hold on another reader's machine: strict nbval again on torch's and oneDNN's generic
-# kernels, every chapter top to bottom with oneDNN off (its asserts, not its outputs:
-# tests/test_portability.py), and the widgets' Python side under ipywidgets 7.7.1.
+# checks and browser tests against the freshly built book and student edition, and
+# every chapter top to bottom with oneDNN off (its asserts, not its outputs:
+# tests/test_portability.py, each in a process of its own). Two workers (one per
+# core); --dist loadgroup runs each file's tests on one worker (a notebook's cells in
+# one kernel), but the browser tests that share one load of a page of the book run
+# together by page, and the oneDNN-off runs each on its own (tests/conftest.py). Then
+# what must hold on another reader's machine: strict nbval again on torch's and
+# oneDNN's generic kernels, and the widgets' Python side under ipywidgets 7.7.1.
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 test: setup-test editions lint
 	STUDENT_HTML=$(CURDIR)/_build/student/html \
-	  $(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadgroup -m "not portability"
+	  $(PYTEST) tests $(NOTEBOOKS) $(NBVAL) --dist loadgroup
 	$(GENERIC_KERNELS) $(PYTEST) $(NOTEBOOKS) $(NBVAL) --dist loadfile
-	$(PYTEST) tests/test_portability.py -m portability
 	$(MAKE) --no-print-directory test-widgets7
 
 # Without rebuilding the book (for quick iterations on tests).

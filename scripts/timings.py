@@ -124,10 +124,9 @@ def kind_of(test_id: str) -> str:
 # make's output that matches one starts that part (make prints each command first).
 CI_PARTS = [
     ("main tests: pytest tests and nbval, two workers",
-     re.compile(r"bin/pytest .*-m \"not portability\"")),
+     re.compile(r"bin/pytest .* tests .*--dist loadgroup")),
     ("nbval again on generic kernels",
      re.compile(r"^ATEN_CPU_CAPABILITY=default .*pytest")),
-    ("the chapters with oneDNN off", re.compile(r"bin/pytest .*-m portability")),
     ("widgets under ipywidgets 7.7.1 (its venv, its tests)",
      re.compile(r"ipywidgets7|ipywidgets==7\.7\.1")),
 ]

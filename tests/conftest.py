@@ -5,7 +5,9 @@ in one kernel, a module's fixtures built once. The exception are the browser tes
 that look at one load of a page of the book (they take the `shared_pages` fixture of
 tests/browser/conftest.py, and SHARED_LOAD in support/xdist_groups.py names them):
 those of one page (their `book_page` or `widget_page`) run together, whatever their
-file, so that the page is loaded once for all of them.
+file, so that the page is loaded once for all of them; and the tests of a file in
+ONE_BY_ONE (the chapters run with oneDNN off), which share nothing and go to either
+worker one by one.
 
 xdist's own loadgroup reads `xdist_group` marks through the nodeid, which pytest 9
 no longer lets a plugin change (xdist 3.8 then groups nothing, silently); so the

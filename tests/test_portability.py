@@ -4,7 +4,8 @@ A torch build without oneDNN (or a CPU where it is not used) takes other kernels
 the same layers: outputs may differ in rounding, but no claim the chapter asserts may
 depend on oneDNN. scripts/run_notebook.py --no-mkldnn turns it off at kernel start;
 --no-write leaves the notebook as it was. `make test` runs these (marker portability)
-in their own pytest run, spread over both cores.
+in its main pytest run, each test on whichever worker is free
+(tests/support/xdist_groups.py: ONE_BY_ONE).
 """
 
 from __future__ import annotations

@@ -19,10 +19,16 @@ SHARED_LOAD = {
 _NODEID = re.compile(r"(?P<file>[^:]+)::(?P<test>\w+)\[(?P<page>[^\]]+\.html)\]")
 
 
+# Files whose tests share nothing and each take seconds (a chapter run in a process of
+# its own): each test is a group, so both workers take them.
+ONE_BY_ONE = {"tests/test_portability.py"}
+
+
 def group_of(nodeid: str) -> str:
-    """The group of the test `nodeid`: "page:PAGE" for a test of SHARED_LOAD, its
-    file for every other test."""
+    """The group of the test `nodeid`: "page:PAGE" for a test of SHARED_LOAD, the test
+    itself in a file of ONE_BY_ONE, its file for every other test."""
     m = _NODEID.fullmatch(nodeid)
     if m and (m["file"], m["test"]) in SHARED_LOAD:
         return f"page:{m['page']}"
-    return nodeid.split("::")[0]
+    file = nodeid.split("::")[0]
+    return nodeid if file in ONE_BY_ONE else file
