@@ -60,3 +60,17 @@ def test_widget_page_loads_in_the_full_browser(full_browser, book_url, widget_pa
         assert not any(problems.values()), f"full Chromium, {widget_page}: {problems}"
     finally:
         page.context.close()
+
+
+def test_requests_for_another_host_are_recorded_and_never_answered(page, book_url):
+    """What the checks above rely on (support/browser.py, confine): a request for any
+    other host, by name or by address, is recorded and fails; the book's own pass."""
+    page.goto(f"{book_url}/intro.html", wait_until="load")
+    outcomes = page.evaluate(
+        """async (urls) => Promise.all(urls.map((u) => fetch(u).then(
+             (r) => `answered ${r.status}`, () => 'failed')))""",
+        ["https://example.com/x.js", "http://203.0.113.7/y.png", f"{book_url}/intro.html"],
+    )
+    assert outcomes == ["failed", "failed", "answered 200"], outcomes
+    assert page.outside_requests == ["https://example.com/x.js", "http://203.0.113.7/y.png"]
+    assert len([f for f in page.failed_requests if "PROXY" in f]) == 2, page.failed_requests
