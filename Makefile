@@ -244,7 +244,8 @@ test-compat: setup
 
 # --- measurements (scripts, not timed tests) --------------------------------
 # Targets: each notebook <= 5 s, clean build <= 30 s, rebuild <= 10 s; TIMINGS=--ci adds
-# CI=true make test on a fresh clone (<= 5 min), split into install, build and tests.
+# CI=true make test on a fresh clone (<= 5 min), split into install, build and tests;
+# TIMINGS=--browsers only compares the full Chromium and its headless shell.
 TIMINGS ?= --repeat 2
 timings: setup assets
 	$(PY) scripts/timings.py $(TIMINGS)
