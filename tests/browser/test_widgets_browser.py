@@ -8,10 +8,8 @@ Every test runs on two targets:
 - "fixture": a small book this module builds once per session (jupyter-book, the real
   _config.yml with its widget settings) with all four widgets on one page, so the
   widgets are tested even before a chapter shows them;
-- "chapter": the chapter page of the real book (_build/html) that shows the widget.
-  Until the lead adds a widget cell to a chapter, its tests SKIP for that chapter (the
-  page is missing or carries no widget of that kind); remove that skip (`chapter_url`)
-  once every chapter has its widget.
+- "chapter": the chapter page of the real book (_build/html) that shows the widget;
+  a test fails if that page is missing or carries no widget of its kind (`chapter_url`).
 
 The module overrides `book_url` so that conftest's `page` fixture (requests confined to
 the local server, console errors recorded) serves whichever target a test runs on.
