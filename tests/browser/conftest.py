@@ -235,6 +235,11 @@ def expected_packviz_widgets(book_page: str, root: pathlib.Path = HTML) -> int:
     return count
 
 
+def widget_pages(root: pathlib.Path = HTML) -> list[str]:
+    """The pages of the built book in `root` that show a packviz widget."""
+    return [p for p in book_pages(root) if expected_packviz_widgets(p, root)]
+
+
 def open_book_page(page, book_url: str, book_page: str, mode: str = "light",
                    root: pathlib.Path = HTML, idle: bool = True):
     """Open one page of the book in the theme's light or dark mode and wait for it.

@@ -18,9 +18,9 @@ the same checks and every widget drawn.
 from __future__ import annotations
 
 import pytest
-from conftest import book_pages, confined_page, expected_packviz_widgets, prepare_page
+from conftest import confined_page, expected_packviz_widgets, prepare_page, widget_pages
 
-WIDGET_PAGES = [p for p in book_pages() if expected_packviz_widgets(p)]
+WIDGET_PAGES = widget_pages()
 
 
 def problems_of(page) -> dict:

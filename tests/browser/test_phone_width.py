@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import (
-    book_pages,
     expected_packviz_widgets,
     open_book_page,
     wait_until_settled,
+    widget_pages,
 )
 
 from packviz.widgets import MAX_COUNT, MAX_LENGTH
@@ -27,7 +27,7 @@ from packviz.widgets import MAX_COUNT, MAX_LENGTH
 PHONE = {"width": 390, "height": 844}
 MIN_TRACK = 120  # px
 
-WIDGET_PAGES = [p for p in book_pages() if expected_packviz_widgets(p)]
+WIDGET_PAGES = widget_pages()
 
 # Visible sliders (label and track width), the document's widths, and for every packviz
 # widget its right edge and the widths of its views.
